@@ -1,0 +1,42 @@
+"""The environment variables a unit gets for what its services use: one naming, both clouds.
+
+Each provider fills in the values (an RDS endpoint or a Cloud SQL private IP, ...); the
+names are the same on every cloud so a service's code does not change with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gen.model import Uses
+from gen.names import env_var
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One injected variable: which resource, which attribute, and whether it comes from a secret store."""
+
+    variable: str
+    kind: str  # database | bucket | topic | cache | secret | queue
+    resource: str
+    attribute: str  # host, port, name, user, password, value, url ...
+    secret: bool = False
+
+
+def settings(uses: Uses, subscriptions: tuple[tuple[str, str], ...] = ()) -> list[Setting]:
+    """The connection settings of `uses`, plus a queue URL per (topic, subscription) the unit consumes."""
+    out: list[Setting] = []
+    for db in uses.databases:
+        stem = f"{env_var(db)}_DATABASE"
+        out += [Setting(f"{stem}_{attr.upper()}", "database", db, attr) for attr in ("host", "port", "name", "user")]
+        out.append(Setting(f"{stem}_PASSWORD", "database", db, "password", secret=True))
+    out += [Setting(f"{env_var(b)}_BUCKET", "bucket", b, "name") for b in uses.buckets]
+    out += [Setting(f"{env_var(t)}_TOPIC", "topic", t, "id") for t in uses.topics]
+    for cache in uses.caches:
+        out += [Setting(f"{env_var(cache)}_CACHE_{attr.upper()}", "cache", cache, attr) for attr in ("host", "port")]
+    out += [Setting(env_var(s), "secret", s, "value", secret=True) for s in uses.secrets]
+    out += [Setting(f"{env_var(sub)}_QUEUE_URL", "queue", f"{topic}/{sub}", "url") for topic, sub in subscriptions]
+    return out
+
+
+RESERVED = ("SERVICES",)
