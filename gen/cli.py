@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 import click
 
 from gen import __version__
-from gen.errors import EXIT_INVALID, InputError
+from gen.errors import EXIT_INVALID, InputError, ModelError
+
+MODEL = click.argument("app_file", metavar="APP.json", type=click.Path(dir_okay=True, path_type=str))
 
 
 class Group(click.Group):
@@ -17,14 +21,181 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except InputError as e:
-            click.echo(f"gen: {e}" if "\n" not in str(e) else str(e), err=True)
+            click.echo(str(e) if isinstance(e, ModelError) else f"gen: {e}", err=True)
             sys.exit(EXIT_INVALID)
+
+
+def _dump(value) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gen")
 def main():
     """Compile an app model into one Terraform stack per environment and cloud."""
+
+
+@main.command()
+@MODEL
+@click.option("--json", "as_json", is_flag=True, help="Print problems as a JSON list of objects.")
+def validate(app_file, as_json):
+    """Check APP.json against the schema and the model's rules; list every problem.
+
+    Exit status 0 when valid, 2 when not.
+    """
+    from gen.source import read
+    from gen.validate import check
+
+    try:
+        _, problems = check(read(app_file))
+    except InputError as e:
+        if not as_json:
+            raise
+        _dump([e.as_dict()])
+        sys.exit(EXIT_INVALID)
+    if as_json:
+        _dump([p.as_dict() for p in problems])
+    elif problems:
+        click.echo("\n".join(str(p) for p in problems), err=True)
+    else:
+        click.echo(f"{app_file}: valid")
+    sys.exit(EXIT_INVALID if problems else 0)
+
+
+@main.command()
+@MODEL
+@click.option("--env", "env_names", multiple=True, metavar="NAME",
+              help="Environment to synthesize (repeatable); pr:<number> derives a preview. Default: every cloud environment.")
+@click.option("--from", "from_env", metavar="NAME", help="The preview environment pr:<number> derives from, where there are several.")
+@click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (cdktf layout: manifest.json, stacks/<stack>/cdk.tf.json).")
+def synth(app_file, env_names, from_env, out_dir):
+    """Synthesize one Terraform stack per environment into the output folder."""
+    from gen.synth import select, synth_environments
+    from gen.validate import load_app
+
+    selection = select(load_app(app_file), list(env_names), from_env)
+    for note in selection.notes:
+        click.echo(note, err=True)
+    results = synth_environments(selection.environments, out_dir) if selection.environments else []
+    rows = [("STACK", "RESOURCES", "PATH")] + [(r.name, str(r.resources), r.path) for r in results]
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    for name, count, path in rows:
+        click.echo(f"{name:<{widths[0]}}  {count:>{widths[1]}}  {path}")
+
+
+@main.group()
+def env():
+    """List and show the model's environments."""
+
+
+def _about(e) -> dict:
+    return {
+        "name": e.name,
+        "type": e.type,
+        "cloud": e.cloud,
+        "region": e.region,
+        "account": e.account,
+        "project": e.project,
+        "stack": None if e.type == "local" or (e.type == "preview" and e.pull_request is None) else e.stack_name,
+        "approval": e.approval,
+        "deploy": dict(e.deploy),
+        "domain": e.domain,
+    }
+
+
+@env.command("ls")
+@MODEL
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of objects, ready for a CI job matrix.")
+def env_ls(app_file, as_json):
+    """List the environments, one name a line."""
+    from gen.environments import resolve_spec
+    from gen.validate import load_app
+
+    app = load_app(app_file)
+    if not as_json:
+        for name in app.environments:
+            click.echo(name)
+        return
+    rows = []
+    for spec in app.environments.values():
+        about = _about(resolve_spec(app, spec))
+        about.pop("domain")
+        rows.append(about)
+    _dump(rows)
+
+
+@env.command("show")
+@MODEL
+@click.option("--name", "name", required=True, metavar="NAME", help="Environment name, or pr:<number> for a preview.")
+@click.option("--from", "from_env", metavar="NAME", help="The preview environment pr:<number> derives from, where there are several.")
+@click.option("--resources", is_flag=True, help="Also list the stack's Terraform addresses, grouped by kind (synthesizes it).")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def env_show(app_file, name, from_env, resources, as_json):
+    """Show one environment: about, workloads, tags (and resources)."""
+    from gen.environments import resolve
+    from gen.validate import load_app
+
+    e = resolve(load_app(app_file), name, from_env)
+    workloads = [
+        {"service": s.name, "ingress": s.ingress, "unit": e.unit_of(s.name).name,
+         "cpu": s.cpu, "memory": s.memory, "min_instances": s.min_instances, "max_instances": s.max_instances}
+        for s in e.services.values()
+    ]
+    shown = {"about": _about(e), "workloads": workloads, "tags": dict(e.tags)}
+    if resources:
+        shown["resources"] = _resources(e)
+    if as_json:
+        _dump(shown)
+        return
+    click.echo("About\n")
+    for key, value in shown["about"].items():
+        if value is not None:
+            if key == "deploy":
+                value = value["trigger"] + (f" ({value['branch']})" if "branch" in value else "")
+            click.echo(f"  {key.capitalize():<10}{value}")
+    click.echo("\nWorkloads\n")
+    click.echo(f"  {'Service':<24}{'Ingress':<10}{'Unit':<24}")
+    for w in workloads:
+        click.echo(f"  {w['service']:<24}{w['ingress']:<10}{w['unit']:<24}")
+    click.echo("\nTags\n")
+    for key, value in shown["tags"].items():
+        click.echo(f"  {key:<24}{value}")
+    if resources:
+        click.echo("\nResources\n")
+        for kind, addresses in shown["resources"].items():
+            click.echo(f"  {kind}")
+            for address in addresses:
+                click.echo(f"    {address}")
+
+
+def _resources(e) -> dict[str, list[str]]:
+    """Terraform addresses of the environment's stack, grouped by resource type."""
+    import tempfile
+
+    from gen.errors import InputError
+    from gen.synth import LOCAL_NOT_YET, STACK_FILE, STACKS, synth_environments
+
+    if e.type == "local":
+        raise InputError(f"{e.name}: {LOCAL_NOT_YET}")
+    if e.type == "preview" and e.pull_request is None:
+        raise InputError(f"{e.name}: is the template for preview environments; show one with --name pr:<number>")
+    with tempfile.TemporaryDirectory(prefix="gen-show-") as scratch:
+        synth_environments([e], Path(scratch) / "out")
+        stack = json.loads((Path(scratch) / "out" / STACKS / e.stack_name / STACK_FILE).read_text("utf-8"))
+    grouped: dict[str, list[str]] = {}
+    for section, prefix in (("resource", ""), ("data", "data.")):
+        for kind, items in sorted(stack.get(section, {}).items()):
+            grouped.setdefault(f"{prefix}{kind}", []).extend(f"{prefix}{kind}.{name}" for name in sorted(items))
+    return grouped
+
+
+@main.command()
+def schema():
+    """Print the app model's JSON Schema."""
+    import schemas
+
+    _dump(schemas.load("app.schema"))
 
 
 # Change review (gen review, gen diff) registers here.

@@ -11,6 +11,13 @@ EXIT_INVALID = 2
 class InputError(Exception):
     """A file or argument the user gave cannot be used; the message says why, in one line."""
 
+    def __init__(self, message: str, file: str | None = None, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.file, self.line, self.column = file, line, column
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "column": self.column, "pointer": None, "message": str(self)}
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -40,4 +47,4 @@ class ModelError(InputError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__("\n".join(str(p) for p in self.problems), self.problems[0].file if self.problems else None)

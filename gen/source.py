@@ -71,7 +71,7 @@ class _Parser:
 
     def fail(self, index: int, message: str) -> InputError:
         line, column = self.where(min(index, len(self.text)))
-        return InputError(f"{self.path}:{line}:{column}: not valid JSON: {message}")
+        return InputError(f"{self.path}:{line}:{column}: not valid JSON: {message}", self.path, line, column)
 
     def skip(self, i: int) -> int:
         return _WS.match(self.text, i).end()
@@ -79,7 +79,7 @@ class _Parser:
     def parse(self) -> object:
         i = self.skip(0)
         if i == len(self.text):
-            raise InputError(f"{self.path}: the file is empty")
+            raise InputError(f"{self.path}: the file is empty", self.path)
         value, i = self.value(i, "", 0)
         i = self.skip(i)
         if i != len(self.text):
@@ -189,20 +189,20 @@ def read(path: str | Path) -> Source:
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
-        raise InputError(f"{shown}: no such file") from None
+        raise InputError(f"{shown}: no such file", shown) from None
     except IsADirectoryError:
-        raise InputError(f"{shown}: is a directory, not a model file") from None
+        raise InputError(f"{shown}: is a directory, not a model file", shown) from None
     except OSError as e:
-        raise InputError(f"{shown}: cannot be read: {e.strerror or e}") from None
+        raise InputError(f"{shown}: cannot be read: {e.strerror or e}", shown) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise InputError(f"{shown}: not UTF-8 text (byte {e.start} is invalid)") from None
+        raise InputError(f"{shown}: not UTF-8 text (byte {e.start} is invalid)", shown) from None
     source = parse(text, shown)
     if not isinstance(source.value, dict):
         kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
             type(source.value), "a number")
-        raise InputError(f"{shown}:1:1: the model must be a JSON object, not {kind}")
+        raise InputError(f"{shown}:1:1: the model must be a JSON object, not {kind}", shown, 1, 1)
     return source
