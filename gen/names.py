@@ -90,3 +90,12 @@ def google_label(text: str, key: bool = False) -> str:
 def env_var(resource: str) -> str:
     """The environment variable stem of a resource name: order-created -> ORDER_CREATED."""
     return resource.upper().replace("-", "_")
+
+
+def terraform_name(*parts: str) -> str:
+    """A Terraform resource name (construct id) from model names: snake case, e.g. orders_db_subnets.
+
+    Resources are created directly in the stack with these ids; cdktf keeps a top-level id as
+    the Terraform name (nested constructs would get a hash suffix).
+    """
+    return "_".join(part.replace("-", "_") for part in parts if part)

@@ -1,0 +1,51 @@
+"""Shared fixtures: golden synthesis (once per session) and the --update-goldens flag."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+GOLDEN = ROOT / "tests" / "golden"
+
+# (example model, environment) pairs whose synthesized stacks are kept as golden files in
+# tests/golden/<model>/<stack>.tf.json. Regenerate on purpose: pytest --update-goldens
+GOLDEN_CASES = [
+    ("shop", "prod"),
+    ("shop", "pr:1"),
+    ("shop", "staging"),
+    ("shop", "prod-eu"),
+]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-goldens", action="store_true", default=False,
+                     help="rewrite tests/golden from the current synthesis instead of comparing")
+
+
+@pytest.fixture(scope="session")
+def update_goldens(request) -> bool:
+    return request.config.getoption("--update-goldens")
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory) -> dict[tuple[str, str], dict]:
+    """Every golden case synthesized once: (model, env) -> {"stack": name, "text": file text, "json": value}."""
+    from gen.environments import resolve
+    from gen.synth import STACK_FILE, STACKS, synth_environments
+    from gen.validate import load_app
+
+    results = {}
+    models = sorted({model for model, _ in GOLDEN_CASES})
+    for model in models:
+        app = load_app(EXAMPLES / f"{model}.json")
+        envs = [resolve(app, env) for m, env in GOLDEN_CASES if m == model]
+        out = tmp_path_factory.mktemp(f"synth-{model}") / "out"
+        synth_environments(envs, out)
+        for (m, env_name), env in zip([c for c in GOLDEN_CASES if c[0] == model], envs):
+            text = (out / STACKS / env.stack_name / STACK_FILE).read_text("utf-8")
+            results[(m, env_name)] = {"stack": env.stack_name, "text": text, "json": json.loads(text), "cloud": env.cloud}
+    return results
