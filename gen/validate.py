@@ -59,13 +59,26 @@ def _show(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def nearest(name: str, candidates) -> str | None:
+    """The candidate a person most likely meant: same letters in another case, a prefix, or a close spelling."""
+    candidates = [c for c in candidates if isinstance(c, str)]
+    for candidate in candidates:
+        if candidate.lower() == name.lower():
+            return candidate
+    prefixed = [c for c in candidates if len(name) >= 3 and c.startswith(name)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    near = get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return near[0] if near else None
+
+
 def did_you_mean(name, candidates, what: str) -> str:
     """`unknown <what> 'x'` plus the nearest known name, or the list of known names."""
     candidates = sorted(candidates)
     message = f"unknown {what} {_show(name)}"
-    near = get_close_matches(str(name), candidates, n=1, cutoff=0.6)
+    near = nearest(str(name), candidates)
     if near:
-        return f"{message} (did you mean {near[0]!r}?)"
+        return f"{message} (did you mean {near!r}?)"
     if not candidates:
         return f"{message} (the model declares none)"
     return f"{message} (known: {', '.join(candidates[:8])}{', ...' if len(candidates) > 8 else ''})"
@@ -164,11 +177,10 @@ def _describe(error: jsonschema.ValidationError):
     if kind == "enum":
         options = error.validator_value
         message = f"{_show(value)} is not one of {', '.join(_show(o) for o in options)}"
-        strings = [o for o in options if isinstance(o, str)]
         if isinstance(value, str):
-            near = get_close_matches(value, strings, n=1, cutoff=0.6)
+            near = nearest(value, options)
             if near:
-                message += f" (did you mean {near[0]!r}?)"
+                message += f" (did you mean {near!r}?)"
         return [(pointer, message, False)]
     if kind == "const":
         return [(pointer, f"must be {_show(error.validator_value)}, not {_show(value)}", False)]
