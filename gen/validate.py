@@ -370,13 +370,17 @@ def _allocation(report: Report, raw: dict, base: str, allocation) -> None:
     services = _obj(raw.get("services"))
     app_image = raw.get("image")
 
-    def runs(name):  # what a service runs: image, command and port
+    def runs(name):  # what a service runs: image, command and port; None where the value is itself invalid
         s = _obj(services.get(name))
-        return (s.get("image") or app_image, _show(s.get("command")) if "command" in s else "the image's default", s.get("port", 8080))
+        port = s.get("port", 8080)
+        image = s.get("image") or app_image
+        return (image if isinstance(image, str) else None,
+                _show(s.get("command")) if "command" in s else "the image's default",
+                port if isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536 else None)
 
     if allocation == "single":
         shared = [n for n, s in services.items() if isinstance(s, dict) and "image" not in s and "command" not in s]
-        ports = {runs(n)[2] for n in shared}
+        ports = {runs(n)[2] for n in shared} - {None}
         if len(ports) > 1:
             report.add(f"{base}/process_allocation",
                        f"single puts {', '.join(shared)} in one unit, so they must share a port; they use {', '.join(sorted(map(str, ports)))}")
@@ -405,7 +409,7 @@ def _allocation(report: Report, raw: dict, base: str, allocation) -> None:
             for member in known[1:]:
                 other = runs(member)
                 for label, a, b in zip(("image", "command", "port"), first, other):
-                    if a != b:
+                    if a != b and None not in (a, b):
                         report.add(f"{base}/process_allocation/groups/{group}",
                                    f"services of a group share image, command and port: {known[0]!r} has {label} {a}, {member!r} has {b}")
     for name in services:

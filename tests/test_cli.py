@@ -1,0 +1,130 @@
+"""The command line: output formats, exit statuses, and nothing half-written on failure."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import EXAMPLES
+from gen.cli import main
+
+SHOP = str(EXAMPLES / "shop.json")
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_validate_valid():
+    result = run("validate", SHOP)
+    assert result.exit_code == 0 and result.output.strip().endswith("shop.json: valid")
+
+
+def test_validate_invalid_lists_every_problem(tmp_path):
+    model = json.loads((EXAMPLES / "shop.json").read_text("utf-8"))
+    model["services"]["web"]["port"] = "80"
+    model["environments"]["prod"]["region"] = "mars-1"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(model, indent=2), "utf-8")
+    result = run("validate", str(path))
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 2
+    assert all(re.match(rf"^{re.escape(str(path))}:\d+:\d+: /\S+: .+", line) for line in lines)
+    assert "/services/web/port" in lines[0] and "/environments/prod/region" in lines[1]
+    listed = json.loads(run("validate", str(path), "--json").output)
+    assert [p["pointer"] for p in listed] == ["/services/web/port", "/environments/prod/region"]
+    assert set(listed[0]) == {"file", "line", "column", "pointer", "message"}
+
+
+def test_validate_json_on_valid_and_unreadable(tmp_path):
+    assert json.loads(run("validate", SHOP, "--json").output) == []
+    empty = tmp_path / "empty.json"
+    empty.write_text("", "utf-8")
+    result = run("validate", str(empty), "--json")
+    assert result.exit_code == 2 and "empty" in json.loads(result.output)[0]["message"]
+    result = run("validate", str(empty))
+    assert result.exit_code == 2 and result.output.strip() == f"gen: {empty}: the file is empty"
+
+
+def test_env_ls():
+    assert run("env", "ls", SHOP).output.split() == ["local", "preview", "prod", "prod-eu", "staging"]
+    rows = json.loads(run("env", "ls", SHOP, "--json").output)
+    prod = next(r for r in rows if r["name"] == "prod")
+    assert prod == {"name": "prod", "type": "production", "cloud": "aws", "region": "us-east-1", "account": "222222222222",
+                    "project": None, "stack": "shop-prod-aws", "approval": "manual", "deploy": {"trigger": "manual"}}
+    assert next(r for r in rows if r["name"] == "local")["stack"] is None
+
+
+def test_env_show_text_and_json():
+    text = run("env", "show", SHOP, "--name", "staging").output
+    assert "Workloads" in text and re.search(r"worker\s+internal\s+main", text)
+    shown = json.loads(run("env", "show", SHOP, "--name", "pr:4", "--json").output)
+    assert shown["about"]["name"] == "pr-4" and shown["about"]["domain"] == "pr-4.preview.shop.example.com"
+    assert shown["tags"]["pull-request"] == "4"
+    assert {w["service"]: w["unit"] for w in shown["workloads"]}["api"] == "api"
+
+
+def test_env_show_unknown_name_is_a_clear_error():
+    result = run("env", "show", SHOP, "--name", "prodd")
+    assert result.exit_code == 2 and "did you mean 'prod'" in result.output
+
+
+def walk_schema(node, path="#"):
+    if isinstance(node, dict):
+        for key in ("properties", "$defs"):
+            for name, child in node.get(key, {}).items():
+                yield f"{path}/{key}/{name}", child
+                yield from walk_schema(child, f"{path}/{key}/{name}")
+        for key in ("additionalProperties", "items", "propertyNames"):
+            if isinstance(node.get(key), dict):
+                yield f"{path}/{key}", node[key]
+                yield from walk_schema(node[key], f"{path}/{key}")
+        for key in ("oneOf", "anyOf", "allOf"):
+            for i, child in enumerate(node.get(key, [])):
+                yield from walk_schema(child, f"{path}/{key}/{i}")
+
+
+def test_schema_is_printed_and_every_field_is_described():
+    schema = json.loads(run("schema").output)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    undescribed = [p for p, node in walk_schema(schema) if "description" not in node and "$ref" not in node]
+    assert undescribed == []
+
+
+def test_synth_skips_local_and_preview_and_prints_a_table(tmp_path):
+    result = CliRunner().invoke(main, ["synth", SHOP, "--out", str(tmp_path / "out"), "--env", "prod"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"shop-prod-aws\s+\d+\s+out/stacks/shop-prod-aws/cdk.tf.json", result.output)
+    assert (tmp_path / "out" / "stacks" / "shop-prod-aws" / "cdk.tf.json").exists()
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text("utf-8"))
+    assert list(manifest["stacks"]) == ["shop-prod-aws"]
+
+
+@pytest.mark.parametrize("env,words", [("local", "not supported yet"), ("preview", "template"), ("nope", "no such environment")])
+def test_synth_refuses_what_it_cannot_build_and_writes_nothing(tmp_path, env, words):
+    out = tmp_path / "out"
+    result = run("synth", SHOP, "--out", str(out), "--env", env)
+    assert result.exit_code == 2 and words in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_invalid_model_leaves_output_as_it_was(tmp_path):
+    out = tmp_path / "out"
+    (out / "stacks" / "keep").mkdir(parents=True)
+    (out / "stacks" / "keep" / "cdk.tf.json").write_text("{}", "utf-8")
+    bad = tmp_path / "bad.json"
+    shutil.copy(SHOP, bad)
+    bad.write_text(bad.read_text("utf-8").replace('"us-east-1"', '"nowhere"'), "utf-8")
+    result = run("synth", str(bad), "--out", str(out))
+    assert result.exit_code == 2 and "/environments/prod/region" in result.output
+    assert sorted(p.name for p in out.rglob("*")) == ["cdk.tf.json", "keep", "stacks"]
+    assert list(tmp_path.glob(".out.*")) == []
+
+
+def test_version():
+    assert run("--version").output.startswith("gen, version ")
