@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import click
 from gen import __version__
 from gen.errors import EXIT_INVALID, InputError, ModelError
 
+EXIT_INTERNAL = 1
 MODEL = click.argument("app_file", metavar="APP.json", type=click.Path(dir_okay=True, path_type=str))
 
 
@@ -23,6 +25,15 @@ class Group(click.Group):
         except InputError as e:
             click.echo(str(e) if isinstance(e, ModelError) else f"gen: {e}", err=True)
             sys.exit(EXIT_INVALID)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as e:  # a bug in gen, not in the input: say so briefly
+            if os.environ.get("GEN_DEBUG"):
+                raise
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            click.echo(f"gen: internal error: {type(e).__name__}: {first}\n"
+                       "gen: this is a bug in gen; rerun with GEN_DEBUG=1 to see the traceback and report it", err=True)
+            sys.exit(EXIT_INTERNAL)
 
 
 def _dump(value) -> None:

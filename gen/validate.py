@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from dataclasses import dataclass
 from difflib import get_close_matches
 from functools import cache
 from pathlib import Path
@@ -325,28 +326,42 @@ def _environments(report: Report, raw: dict) -> None:
         _allocation(report, raw, base, env.get("process_allocation"))
 
 
+@dataclass(frozen=True)
+class CloudFields:
+    """What an environment on one cloud must and must not say."""
+
+    owner: str  # the field naming the account or project
+    owner_words: str
+    region: re.Pattern
+    region_example: str
+    existing_network: tuple[str, ...]  # the fields that name an existing network
+
+
+CLOUDS = {
+    "aws": CloudFields("account", "12-digit AWS account id", AWS_REGION, "an AWS region (like us-east-1)",
+                       ("vpc_id", "public_subnet_ids", "private_subnet_ids")),
+    "gcp": CloudFields("project", "Google project id", GCP_REGION, "a Google Cloud region (like europe-west1)",
+                       ("network", "subnetwork")),
+}
+
+
 def _cloud_fields(report: Report, base: str, env: dict, cloud: str) -> None:
+    fields = CLOUDS[cloud]
+    other_cloud, other = next((c, f) for c, f in CLOUDS.items() if c != cloud)
+    if fields.owner not in env:
+        report.add(f"{base}/{fields.owner}", f"{fields.owner!r} ({fields.owner_words}) is required for {cloud}")
+    if other.owner in env:
+        report.add(f"{base}/{other.owner}",
+                   f"{other.owner!r} is for {other_cloud} environments; {cloud} ones name {'an' if fields.owner == 'account' else 'a'} {fields.owner!r}",
+                   key=True)
     region = env.get("region")
-    if cloud == "aws":
-        if "account" not in env:
-            report.add(f"{base}/account", "'account' (12-digit AWS account id) is required for aws")
-        if "project" in env:
-            report.add(f"{base}/project", "'project' is for gcp environments; aws ones name an 'account'", key=True)
-        if isinstance(region, str) and not AWS_REGION.match(region):
-            report.add(f"{base}/region", f"{_show(region)} is not an AWS region (like us-east-1)")
-        existing, foreign = ("vpc_id", "public_subnet_ids", "private_subnet_ids"), ("network", "subnetwork")
-    else:
-        if "project" not in env:
-            report.add(f"{base}/project", "'project' (Google project id) is required for gcp")
-        if "account" in env:
-            report.add(f"{base}/account", "'account' is for aws environments; gcp ones name a 'project'", key=True)
-        if isinstance(region, str) and not GCP_REGION.match(region):
-            report.add(f"{base}/region", f"{_show(region)} is not a Google Cloud region (like europe-west1)")
-        existing, foreign = ("network", "subnetwork"), ("vpc_id", "public_subnet_ids", "private_subnet_ids")
+    if isinstance(region, str) and not fields.region.match(region):
+        report.add(f"{base}/region", f"{_show(region)} is not {fields.region_example}")
+    existing, foreign = fields.existing_network, other.existing_network
     network = _obj(env.get("network"))
     for field in foreign:
         if field in network:
-            report.add(f"{base}/network/{field}", f"not a {cloud} network setting (use {', '.join(existing)} or cidr)", key=True)
+            report.add(f"{base}/network/{field}", f"not a network setting of {cloud} environments (use {', '.join(existing)} or cidr)", key=True)
     given = [f for f in existing if f in network]
     if "cidr" in network and given:
         report.add(f"{base}/network/cidr", f"either create a network (cidr) or use an existing one ({', '.join(existing)}), not both", key=True)

@@ -128,3 +128,16 @@ def test_invalid_model_leaves_output_as_it_was(tmp_path):
 
 def test_version():
     assert run("--version").output.startswith("gen, version ")
+
+
+def test_a_bug_is_reported_briefly_without_traceback(monkeypatch):
+    import gen.validate
+
+    def broken(source):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(gen.validate, "check", broken)
+    result = CliRunner().invoke(main, ["validate", SHOP])
+    assert result.exit_code == 1
+    assert "internal error: KeyError" in result.output and "GEN_DEBUG=1" in result.output
+    assert "Traceback" not in result.output

@@ -127,7 +127,7 @@ CASES = [
      "/environments/prod/network/cidr", "not both"),
     ("existing network incomplete", setter("/environments/prod/network", {"vpc_id": "vpc-0123456789abcdef0"}),
      "/environments/prod/network/public_subnet_ids", "needs"),
-    ("google network setting on aws", setter("/environments/prod/network", {"network": "default"}), "/environments/prod/network/network", "not a aws network setting"),
+    ("google network setting on aws", setter("/environments/prod/network", {"network": "default"}), "/environments/prod/network/network", "not a network setting of aws environments"),
     ("cidr with host bits", setter("/environments/prod-eu/network/cidr", "10.20.0.1/16"), "/environments/prod-eu/network/cidr", "not an IPv4 network"),
     ("cidr too small", setter("/environments/prod-eu/network/cidr", "10.20.0.0/28"), "/environments/prod-eu/network/cidr", "/16 to /24"),
     ("state on local", setter("/environments/local/state", {"prefix": "x"}), "/environments/local/state", "local environment"),
