@@ -305,3 +305,10 @@ def resolve(app: App, name: str, from_env: str | None = None) -> Environment:
         hint = f" (did you mean {near[0]!r}?)" if near else ""
         raise InputError(f"{name}: no such environment{hint}; the model has {', '.join(app.environments)}")
     return resolve_spec(app, app.environments[name])
+
+
+def load_environment(app_path, name: str, from_env: str | None = None) -> Environment:
+    """Validate a model file and resolve one of its environments (or a preview pr:<n>)."""
+    from gen.validate import load_app  # validation builds on this module
+
+    return resolve(load_app(app_path), name, from_env)
