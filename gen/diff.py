@@ -228,10 +228,10 @@ def compare_resource(
     reason = None
     if old is None:
         action = "create"
-        reason = "added to the stack"
     elif new is None:
         action = "forget" if forget else "delete"
-        reason = "removed from the stack" + (" but kept (removed block with destroy = false)" if forget else "")
+        if forget:
+            reason = "removed from the stack but not destroyed (removed block with destroy = false)"
     else:
         changes = attribute_changes(old, new, mask)
         if not changes:
@@ -308,7 +308,9 @@ def compare_stack(name: str, old: Stack | None, new: Stack | None) -> StackDiff:
             unchanged += 1
 
     outputs = compare_outputs(old.outputs if old else {}, new.outputs if new else {})
-    settings = compare_settings(old.settings if old else {}, new.settings if new else {})
+    # A stack's settings (providers, backend) matter when they change; when the whole
+    # stack comes or goes, its status says so.
+    settings = compare_settings(old.settings, new.settings) if old and new else []
     if old is None:
         status = "added"
     elif new is None:

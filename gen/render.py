@@ -249,6 +249,11 @@ def review_text(report: PlanReview) -> str:
 def diff_text(report: DiffReview) -> str:
     verdict = "approval required" if report.approval.required else "no approval needed"
     lines = [f"Stack diff: {verdict}", f"Resources: {summary_line(report.summary)}"]
+    resources = [r for s in report.stacks for r in s.resources]
+    moved = sum(1 for r in resources if r.moved)
+    imported = sum(1 for r in resources if r.importing)
+    if moved or imported:
+        lines.append(f"Moved: {moved}, imported: {imported}")
     for note in report.notes:
         lines.append(f"Note: {note}")
     for stack in report.stacks:
