@@ -236,16 +236,6 @@ def _related(path: Path, other: Path) -> bool:
     return tuple(path[:n]) == tuple(other[:n])
 
 
-def contains_marker(value: Any) -> bool:
-    if isinstance(value, Marker):
-        return True
-    if isinstance(value, dict):
-        return any(contains_marker(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_marker(v) for v in value)
-    return False
-
-
 def plain(value: Any) -> Any:
     """The value as plain JSON: markers become their text."""
     if isinstance(value, Marker):

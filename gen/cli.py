@@ -40,8 +40,9 @@ _FORMAT = click.option(
 @click.option("--env", "env_name", metavar="NAME", help="The environment the plan is for (with --app).")
 @_FORMAT
 def review(plan, app_path, env_name, fmt):
-    """Review a Terraform plan: `terraform show -json PLANFILE > PLAN.json` (or - for stdin).
+    """Review a Terraform plan before approving it.
 
+    PLAN is `terraform show -json PLANFILE` saved to a file, or - for standard input.
     Exits 0 when no approval is needed, 3 when approval is required, 2 for bad input.
     """
     from gen.render import render
@@ -59,8 +60,10 @@ def review(plan, app_path, env_name, fmt):
 @click.option("--env", "env_name", metavar="NAME", help="Apply this environment's approval setting (with --base: diff only it).")
 @_FORMAT
 def diff(paths, base_ref, app_path, env_name, fmt):
-    """Compare synthesized stacks: two output folders, or the model now against --base GIT-REF.
+    """Compare synthesized stacks before anyone runs terraform plan.
 
+    Give two synthesized output folders (OLD NEW), or the model and --base GIT-REF to
+    compare the model as of that ref with the model as it is now.
     Exits 0 when no approval is needed, 3 when approval is required, 2 for bad input.
     """
     from gen.diff import diff_against_base, diff_folders

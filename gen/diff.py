@@ -21,7 +21,6 @@ from gen.changes import (
     SENSITIVE,
     AttributeChange,
     attribute_changes,
-    format_path,
     redact,
     sensitive_names_mask,
     union_mask,
