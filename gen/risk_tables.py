@@ -188,6 +188,13 @@ SECURITY_ATTRIBUTES: frozenset[str] = frozenset(
     }
 )
 
+# Attributes that hold the user's own keys (tags, labels, environment variables): a key
+# named like an access attribute inside them (a tag called "role") is data, not access.
+FREE_FORM_MAPS: frozenset[str] = frozenset(
+    {"annotations", "default_tags", "environment", "labels", "metadata", "tags", "tags_all",
+     "triggers", "variables"}
+)
+
 # Addresses anyone on the internet comes from, and members that are everyone.
 WORLD_CIDRS: frozenset[str] = frozenset({"0.0.0.0/0", "::/0"})
 PUBLIC_MEMBERS: frozenset[str] = frozenset({"allUsers", "allAuthenticatedUsers"})

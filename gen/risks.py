@@ -14,6 +14,7 @@ from typing import Any
 
 from gen.changes import AttributeChange
 from gen.risk_tables import (
+    FREE_FORM_MAPS,
     INGRESS_SOURCES,
     PUBLIC_MEMBERS,
     PUBLIC_SWITCHES,
@@ -104,7 +105,12 @@ def assess(
 
 
 def _touches_access(change: AttributeChange) -> bool:
-    return any(isinstance(step, str) and step in SECURITY_ATTRIBUTES for step in change.steps)
+    for step in change.steps:
+        if step in FREE_FORM_MAPS:
+            return False
+        if isinstance(step, str) and step in SECURITY_ATTRIBUTES:
+            return True
+    return False
 
 
 # -- exposure -------------------------------------------------------------------------

@@ -340,6 +340,17 @@ def test_drift_moves_and_imports_of_gen_stacks():
     assert "imported from id shop-prod-assets" in run("review", OWN_PLANS / "import.json").stdout
 
 
+def test_access_attributes_are_security_but_a_tag_named_like_one_is_not():
+    plan = load("safe-update.json")
+    change = plan["resource_changes"][0]["change"]  # aws_ecs_service.api
+    change["before"] = dict(change["before"], tags={"role": "web"}, iam_role="a")
+    change["after"] = dict(change["after"], tags={"role": "api"}, iam_role="a")
+    assert review_plan(plan).approval.required is False
+    change["after"] = dict(change["after"], security_groups=["sg-1"])
+    api = review_plan(plan).resources[1]
+    assert [(r.kind, r.detail) for r in api.risks] == [("security", "changes access settings: security_groups")]
+
+
 def test_a_riskless_plan_needs_no_approval():
     report, status = review_json(OWN_PLANS / "safe-update.json")
     assert status == 0 and report["approval"] == {"required": False, "reasons": []}
