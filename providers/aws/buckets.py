@@ -1,0 +1,66 @@
+"""S3: per bucket a globally unique name, owner-enforced objects, SSE, versioning when asked,
+public access blocked unless `public`, TLS-only access, `force_destroy` by type."""
+
+from __future__ import annotations
+
+from cdktf import TerraformStack
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import S3BucketLifecycleConfiguration
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationA,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
+
+from gen import names
+from gen.environments import Environment
+from providers.aws import blocks, protect
+from providers.aws.iam import policy_json
+
+INCOMPLETE_UPLOAD_DAYS = 7
+NONCURRENT_VERSION_DAYS = 90
+
+
+def bucket_name(env: Environment, bucket: str) -> str:
+    """`<app>-<env>-<bucket>-<hash of account and name>`: the same model in two accounts never collides."""
+    return names.global_name(env.app.name, env.name, bucket, env.account, names.AWS_S3_BUCKET)
+
+
+def build(stack: TerraformStack, env: Environment) -> dict[str, S3Bucket]:
+    buckets = {}
+    for settings in env.buckets.values():
+        tf = names.terraform_name(settings.name, "bucket")
+        bucket = S3Bucket(stack, tf, bucket=bucket_name(env, settings.name), force_destroy=settings.force_destroy,
+                          lifecycle=protect(env))
+        S3BucketOwnershipControls(stack, f"{tf}_ownership", bucket=bucket.id,
+                                  rule={"object_ownership": "BucketOwnerEnforced"})
+        # SSE-S3: anonymous readers of a public bucket could not read SSE-KMS objects.
+        S3BucketServerSideEncryptionConfigurationA(
+            stack, f"{tf}_encryption", bucket=bucket.id,
+            rule=blocks([{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}, "bucket_key_enabled": True}]))
+        if settings.versioned:
+            S3BucketVersioningA(stack, f"{tf}_versioning", bucket=bucket.id,
+                                versioning_configuration={"status": "Enabled"})
+        rules = [{"id": "abort-incomplete-uploads", "status": "Enabled", "filter": [{}],
+                  "abort_incomplete_multipart_upload": [{"days_after_initiation": INCOMPLETE_UPLOAD_DAYS}]}]
+        if settings.versioned:
+            rules.append({"id": "expire-old-versions", "status": "Enabled", "filter": [{}],
+                          "noncurrent_version_expiration": [{"noncurrent_days": NONCURRENT_VERSION_DAYS}]})
+        S3BucketLifecycleConfiguration(stack, f"{tf}_lifecycle", bucket=bucket.id, rule=blocks(rules))
+        # A public bucket lets a bucket policy grant reads (and nothing else: ACLs stay blocked).
+        block = S3BucketPublicAccessBlock(
+            stack, f"{tf}_public_access", bucket=bucket.id, block_public_acls=True, ignore_public_acls=True,
+            block_public_policy=not settings.public, restrict_public_buckets=not settings.public)
+        statements = [{
+            "Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": [bucket.arn, f"{bucket.arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }]
+        if settings.public:
+            statements.append({"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                               "Resource": f"{bucket.arn}/*"})
+        S3BucketPolicy(stack, f"{tf}_policy", bucket=bucket.id, policy=policy_json(statements), depends_on=[block])
+        buckets[settings.name] = bucket
+    return buckets
