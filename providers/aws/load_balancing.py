@@ -20,6 +20,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from gen import names
 from gen.environments import Environment, Unit
 from providers.aws import blocks
+from providers.aws.buckets import LOAD_BALANCER_LOG_PREFIX
 from providers.aws import domain as domains
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.2 and 1.3 only
@@ -77,18 +78,25 @@ def _to_tasks(stack, kind: str, group: SecurityGroup, unit: Unit, task_groups: d
                                 description=f"from the {kind} load balancer")
 
 
-def build(stack: TerraformStack, env: Environment, network, task_groups: dict, domain) -> LoadBalancing:
+def _access_logs(logs, kind: str) -> dict:
+    if logs is None:
+        return {}
+    return {"access_logs": {"bucket": logs.bucket.id, "prefix": f"{LOAD_BALANCER_LOG_PREFIX}/{kind}", "enabled": True},
+            "depends_on": [logs.policy]}
+
+
+def build(stack: TerraformStack, env: Environment, network, task_groups: dict, domain, logs=None) -> LoadBalancing:
     out = LoadBalancing()
     public_units = [u for u in env.units.values() if u.public]
     internal_units = [u for u in env.units.values() if u.internal]
     if public_units:
-        _public(stack, env, network, task_groups, domain, public_units, out)
+        _public(stack, env, network, task_groups, domain, public_units, out, logs)
     if internal_units:
-        _internal(stack, env, network, task_groups, internal_units, out)
+        _internal(stack, env, network, task_groups, internal_units, out, logs)
     return out
 
 
-def _public(stack, env, network, task_groups, domain, units, out: LoadBalancing) -> None:
+def _public(stack, env, network, task_groups, domain, units, out: LoadBalancing, logs) -> None:
     group = _security_group(stack, env, network, "public", "public load balancer: HTTP and HTTPS from the internet")
     ports = (80, 443) if domain else (80,)
     for port in ports:
@@ -98,7 +106,8 @@ def _public(stack, env, network, task_groups, domain, units, out: LoadBalancing)
     lb = Lb(stack, "public_load_balancer", name=env.name_for("public", names.AWS_LOAD_BALANCER),
             load_balancer_type="application", internal=False, security_groups=[group.id],
             subnets=network.public_subnet_ids, drop_invalid_header_fields=True,
-            enable_deletion_protection=env.prevent_destroy, desync_mitigation_mode="defensive")
+            enable_deletion_protection=env.prevent_destroy, desync_mitigation_mode="defensive",
+            **_access_logs(logs, "public"))
     out.public = lb
     for unit in units:
         out.target_groups[(unit.name, "public")] = _target_group(stack, env, network, unit, "public")
@@ -134,7 +143,7 @@ def _public(stack, env, network, task_groups, domain, units, out: LoadBalancing)
             action=blocks([{"type": "forward", "target_group_arn": out.target_groups[(unit.name, "public")].arn}])))
 
 
-def _internal(stack, env, network, task_groups, units, out: LoadBalancing) -> None:
+def _internal(stack, env, network, task_groups, units, out: LoadBalancing, logs) -> None:
     group = _security_group(stack, env, network, "internal", "internal load balancer: HTTP from the environment's tasks")
     for unit in env.units.values():  # every task may call an internal service
         VpcSecurityGroupIngressRule(stack, names.terraform_name("internal_lb_from", unit.name),
@@ -143,7 +152,8 @@ def _internal(stack, env, network, task_groups, units, out: LoadBalancing) -> No
     lb = Lb(stack, "internal_load_balancer", name=env.name_for("internal", names.AWS_LOAD_BALANCER),
             load_balancer_type="application", internal=True, security_groups=[group.id],
             subnets=network.private_subnet_ids, drop_invalid_header_fields=True,
-            enable_deletion_protection=env.prevent_destroy, desync_mitigation_mode="defensive")
+            enable_deletion_protection=env.prevent_destroy, desync_mitigation_mode="defensive",
+            **_access_logs(logs, "internal"))
     out.internal = lb
     for unit in units:
         out.target_groups[(unit.name, "internal")] = _target_group(stack, env, network, unit, "internal")
