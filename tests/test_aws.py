@@ -149,7 +149,7 @@ def test_bucket_names_hash_the_account():
 
 def test_bucket_names_in_the_stack(synthesized):
     names = {b["bucket"] for b in resources(synthesized, PROD)["aws_s3_bucket"].values()}
-    assert all(re.fullmatch(r"shop-prod-(assets|receipts)-[0-9a-f]{8}", n) for n in names)
+    assert all(re.fullmatch(r"shop-prod-(assets|receipts|access-logs)-[0-9a-f]{8}", n) for n in names)
 
 
 def test_task_roles_grant_exactly_what_the_unit_uses(synthesized):
