@@ -39,6 +39,8 @@ CASES = [
          "api": ["web", "worker"], "rest": ["api", "pdf-renderer"]}}), "/environments/prod/process_allocation/groups/api"),
     ("domain without a parent zone",
      lambda r: r["environments"]["prod"].update(domain="example.com"), "/environments/prod/domain"),
+    ("bucket named like production's access log bucket",
+     lambda r: r["buckets"].update({"access-logs": {}}), "/buckets/access-logs"),
     ("fargate memory",
      lambda r: r["services"]["pdf-renderer"].update(memory=1024), "/services/pdf-renderer/memory"),
 ]

@@ -21,11 +21,11 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
 from gen import names
 from gen.environments import Environment
 from providers.aws import blocks, protect
+from providers.aws.checks import ACCESS_LOG_BUCKET as ACCESS_LOGS
 from providers.aws.iam import policy_json
 
 INCOMPLETE_UPLOAD_DAYS = 7
 NONCURRENT_VERSION_DAYS = 90
-ACCESS_LOGS = "access-logs"  # the production environment's log bucket, by its model-like name
 LOAD_BALANCER_LOG_PREFIX = "alb"
 BUCKET_LOG_PREFIX = "s3"
 

@@ -185,5 +185,15 @@ def _domain(env) -> list[tuple[str, str]]:
     return []
 
 
+ACCESS_LOG_BUCKET = "access-logs"  # production's own log bucket (providers/aws/buckets.py)
+
+
+def _reserved(env) -> list[tuple[str, str]]:
+    if env.type == "production" and ACCESS_LOG_BUCKET in env.buckets:
+        return [(f"/buckets/{ACCESS_LOG_BUCKET}", f"in aws environment {env.spec_name!r}: {ACCESS_LOG_BUCKET!r} is the "
+                 "name of the bucket gen creates for a production environment's access logs; rename this bucket")]
+    return []
+
+
 def check(env) -> list[tuple[str, str]]:
-    return _fargate(env) + _schedules(env) + _caches(env) + _unit_names(env) + _domain(env)
+    return _fargate(env) + _schedules(env) + _caches(env) + _unit_names(env) + _domain(env) + _reserved(env)

@@ -4,6 +4,7 @@ load balancer, and the security group links load balancer -> tasks."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from cdktf import TerraformStack
@@ -137,7 +138,7 @@ def _public(stack, env, network, task_groups, domain, units, out: LoadBalancing,
             continue
         priority += 10
         out.listeners.append(LbListenerRule(
-            stack, names.terraform_name("public_route", unit.name, path.strip("/").replace("/", "_")),
+            stack, names.terraform_name("public_route", unit.name, re.sub(r"[^A-Za-z0-9_]", "_", path.strip("/"))),
             listener_arn=listener.arn, priority=priority,
             condition=blocks([{"path_pattern": {"values": path_patterns(path)}}]),
             action=blocks([{"type": "forward", "target_group_arn": out.target_groups[(unit.name, "public")].arn}])))
