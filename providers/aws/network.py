@@ -117,15 +117,15 @@ def build(stack: TerraformStack, env: Environment) -> Network:
 
 
 def _flow_logs(stack: TerraformStack, env: Environment, vpc: Vpc) -> None:
-    group = CloudwatchLogGroup(stack, "flow_logs", name=f"/{env.app.name}/{env.name}/vpc-flow-logs",
+    group = CloudwatchLogGroup(stack, "vpc_flow_logs", name=f"/{env.app.name}/{env.name}/vpc-flow-logs",
                                retention_in_days=int(env.settings["log_retention_days"]))
-    role = IamRole(stack, "flow_logs_role", name=env.name_for("vpc-flow-logs", names.AWS_IAM_ROLE),
+    role = IamRole(stack, "vpc_flow_logs_role", name=env.name_for("vpc-flow-logs", names.AWS_IAM_ROLE),
                    assume_role_policy=assume_role_policy("vpc-flow-logs.amazonaws.com", env))
-    IamRolePolicy(stack, "flow_logs_role_policy", name="write-flow-logs", role=role.id, policy=policy_json([{
+    IamRolePolicy(stack, "vpc_flow_logs_role_policy", name="write-flow-logs", role=role.id, policy=policy_json([{
         "Sid": "WriteFlowLogs",
         "Effect": "Allow",
         "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
         "Resource": [group.arn, f"{group.arn}:*"],
     }]))
-    FlowLog(stack, "flow_log", vpc_id=vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
+    FlowLog(stack, "vpc_flow_log", vpc_id=vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
             log_destination=group.arn, iam_role_arn=role.arn, max_aggregation_interval=60)
