@@ -238,3 +238,30 @@ def test_two_synths_are_identical(synthesized, tmp_path):
     env = resolve(load_app(EXAMPLES / "shop.json"), "prod")
     synth_environments([env], tmp_path / "out")
     assert (tmp_path / "out" / STACKS / env.stack_name / STACK_FILE).read_text("utf-8") == synthesized[PROD]["text"]
+
+
+def test_development_has_one_nat_shared_by_both_private_subnets(tmp_path):
+    from gen.environments import resolve
+    from gen.synth import STACK_FILE, STACKS, synth_environments
+    from gen.validate import load_app
+
+    raw = json.loads((EXAMPLES / "shop.json").read_text("utf-8"))
+    raw["environments"]["dev"] = {"type": "development", "cloud": "aws", "region": "eu-west-1",
+                                  "account": "444444444444", "network": {"cidr": "10.30.0.0/24"}}
+    model = tmp_path / "shop-dev.json"
+    model.write_text(json.dumps(raw), "utf-8")
+    env = resolve(load_app(model), "dev")
+    synth_environments([env], tmp_path / "out")
+    stack = json.loads((tmp_path / "out" / STACKS / env.stack_name / STACK_FILE).read_text("utf-8"))
+    res = stack["resource"]
+    assert len(res["aws_nat_gateway"]) == 1
+    assert sorted(res["aws_route_table"]) == ["route_table_private", "route_table_public"]
+    assert {a["route_table_id"] for n, a in res["aws_route_table_association"].items() if "private" in n} == {
+        "${aws_route_table.route_table_private.id}"}
+    assert sorted(s["cidr_block"] for s in res["aws_subnet"].values()) == [
+        "10.30.0.0/26", "10.30.0.128/26", "10.30.0.192/26", "10.30.0.64/26"]
+    assert "aws_flow_log" not in res and "aws_lb" in res
+    outputs = stack["output"]
+    assert outputs["url"]["value"] == "http://${aws_lb.public_load_balancer.dns_name}"  # no domain: HTTP
+    assert set(res["aws_lb_listener"]) == {"public_http_listener", "internal_http_listener"}
+    assert all(not b.get("lifecycle", {}).get("prevent_destroy") for b in res["aws_db_instance"].values())

@@ -78,3 +78,46 @@ def test_both_days_restricted_is_an_error():
                                          (2048, "cache.t4g.medium"), (108349, "cache.r7g.4xlarge"), (108350, None)])
 def test_cache_node_type(memory, node):
     assert cache_node_type(memory) == node
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+_DAY_ITEM = st.one_of(
+    st.integers(0, 7).map(str),
+    st.tuples(st.integers(0, 7), st.integers(0, 7)).filter(lambda t: t[0] <= t[1]).map(lambda t: f"{t[0]}-{t[1]}"),
+    st.sampled_from(["MON", "TUE-THU", "*/2", "1-5/2"]),
+)
+
+
+def _expand(aws_days: str) -> set[int]:
+    names = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
+    days = set()
+    for item in aws_days.split(","):
+        start, _, end = item.partition("-")
+        days.update(range(names.index(start), names.index(end or start) + 1))
+    return days
+
+
+@given(st.lists(_DAY_ITEM, min_size=1, max_size=3))
+def test_day_of_week_translation_keeps_the_days(items):
+    field = ",".join(items)
+    schedule = cron.parse(f"0 0 * * {field}")
+    expression = eventbridge_expression(schedule)
+    fields = expression[len("cron("):-1].split()
+    expected = set()
+    for item in items:  # cron semantics, written independently: 7 is Sunday, steps from the start
+        base, _, step = item.partition("/")
+        names = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
+        value = lambda t: names.index(t) if t in names else int(t)  # noqa: E731
+        if base == "*":
+            low, high = 0, 7
+        else:
+            low, _, end = base.partition("-")
+            low, high = value(low), value(end) if end else value(low)
+            if step and not end:
+                high = 7
+        expected.update(d % 7 for d in range(low, high + 1, int(step or 1)))
+    if expected == set(range(7)):
+        assert fields[2] == "*" and fields[4] == "?"
+    else:
+        assert fields[2] == "?" and _expand(fields[4]) == expected

@@ -55,17 +55,15 @@ def _days(field: str) -> set[int]:
         else:
             start, _, end = base.partition("-")
             low = _day(start)
-            high = _day(end, 7) if end else (low if not step else 7)
+            high = _day(end) if end else (low if not step else 7)
         for day in range(low, high + 1, int(step or 1)):
             days.add(day % 7)
     return days
 
 
-def _day(token: str, seven: int = 0) -> int:
-    if token.isdigit():
-        number = int(token)
-        return seven if number == 7 and seven else number % 7
-    return cron.DAYS.index(token)
+def _day(token: str) -> int:
+    """0-7 as written (7 is Sunday again, folded by the caller), or a name's number."""
+    return int(token) if token.isdigit() else cron.DAYS.index(token)
 
 
 def _day_list(days: set[int]) -> str:
