@@ -18,6 +18,7 @@ GOLDEN_CASES = [
     ("shop", "pr:1"),
     ("shop", "staging"),
     ("shop", "prod-eu"),
+    ("aws-groups-existing-network", "live"),
 ]
 
 

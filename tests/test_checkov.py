@@ -17,7 +17,8 @@ import pytest
 
 from conftest import GOLDEN, ROOT
 
-PRODUCTION_CASES = [("shop", "shop-prod-aws"), ("shop", "shop-prod-eu-gcp")]
+PRODUCTION_CASES = [("shop", "shop-prod-aws"), ("shop", "shop-prod-eu-gcp"),
+                    ("aws-groups-existing-network", "ledger-live-aws")]
 CONFIG = ROOT / ".checkov.yaml"
 
 

@@ -1,0 +1,183 @@
+"""ECS on Fargate: the cluster, a Cloud Map namespace, and per deployment unit a log group, a
+security group, a task definition, a service and CPU autoscaling."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from cdktf import TerraformStack
+from cdktf_cdktf_provider_aws.appautoscaling_policy import AppautoscalingPolicy
+from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster
+from cdktf_cdktf_provider_aws.ecs_service import EcsService
+from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
+from cdktf_cdktf_provider_aws.route53_record import Route53Record
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.service_discovery_private_dns_namespace import ServiceDiscoveryPrivateDnsNamespace
+from cdktf_cdktf_provider_aws.service_discovery_service import ServiceDiscoveryService
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+
+from gen import names, wiring
+from gen.environments import Environment, Unit
+from providers.aws import blocks
+
+CPU_TARGET_PERCENT = 70
+HEALTH_CHECK_GRACE_SECONDS = 60
+DNS_TTL = 10
+REDIS_PORT = 6379
+
+
+@dataclass
+class Compute:
+    cluster: EcsCluster
+    namespace: ServiceDiscoveryPrivateDnsNamespace
+    task_definitions: dict[str, EcsTaskDefinition] = field(default_factory=dict)
+    services: dict[str, EcsService] = field(default_factory=dict)
+
+
+def namespace_name(env: Environment) -> str:
+    """The Cloud Map namespace units register in, as Copilot names it: `<env>.<app>.local`."""
+    return f"{env.name}.{env.app.name}.local"
+
+
+def family(env: Environment, unit: Unit) -> str:
+    return env.name_for(unit.name, names.AWS_ECS_NAME)
+
+
+def log_groups(stack: TerraformStack, env: Environment) -> dict[str, CloudwatchLogGroup]:
+    return {unit.name: CloudwatchLogGroup(
+        stack, names.terraform_name(unit.name, "logs"), name=f"/{env.app.name}/{env.name}/{unit.name}",
+        retention_in_days=int(env.settings["log_retention_days"]))
+        for unit in env.units.values()}
+
+
+def task_security_groups(stack: TerraformStack, env: Environment, network) -> dict[str, SecurityGroup]:
+    """One per unit: load balancers, databases and caches admit exactly the units they serve."""
+    groups = {}
+    for unit in env.units.values():
+        tf = names.terraform_name(unit.name)
+        group = SecurityGroup(stack, f"{tf}_security_group", name=env.name_for(f"{unit.name}-tasks", names.AWS_SECURITY_GROUP),
+                              description=f"tasks of {unit.name}", vpc_id=network.vpc_id,
+                              tags={"Name": env.name_for(f"{unit.name}-tasks", 255)})
+        # Outbound TCP anywhere: AWS APIs, the image registry, and whatever the service calls
+        # (payment APIs, SMTP); DNS goes to the VPC resolver, which security groups do not filter.
+        VpcSecurityGroupEgressRule(stack, f"{tf}_egress", security_group_id=group.id, cidr_ipv4="0.0.0.0/0",
+                                   ip_protocol="tcp", from_port=0, to_port=65535, description="outbound TCP")
+        groups[unit.name] = group
+    return groups
+
+
+def _subscriptions(env: Environment, unit: Unit) -> tuple[tuple[str, str], ...]:
+    return tuple((topic.name, sub.name) for topic in env.app.topics.values()
+                 for sub in topic.subscriptions.values() if sub.service in unit.services)
+
+
+def container_settings(env: Environment, unit: Unit, built) -> tuple[list[dict], list[dict]]:
+    """(environment, secrets) of the unit's container: its plain variables and what it uses."""
+    environment = dict(unit.env)
+    secrets = {}
+    for setting in wiring.settings(unit.uses, _subscriptions(env, unit)):
+        if setting.kind == "database":
+            db = built.databases[setting.resource]
+            if setting.secret:
+                secrets[setting.variable] = f"{db.password_secret_arn}:password::"
+            else:
+                environment[setting.variable] = {
+                    "host": db.instance.address, "port": str(5432), "name": db.db_name,
+                    "user": db.instance.username}[setting.attribute]
+        elif setting.kind == "secret":
+            secrets[setting.variable] = built.secrets[setting.resource].arn
+        elif setting.kind == "bucket":
+            environment[setting.variable] = built.buckets[setting.resource].bucket
+        elif setting.kind == "topic":
+            environment[setting.variable] = built.topics[setting.resource].arn
+        elif setting.kind == "cache":
+            cache = built.caches[setting.resource]
+            environment[setting.variable] = (cache.primary_endpoint_address if setting.attribute == "host"
+                                             else str(REDIS_PORT))
+        elif setting.kind == "queue":
+            environment[setting.variable] = built.queues[setting.resource].url
+        else:
+            raise AssertionError(f"no AWS value for {setting}")
+    return ([{"name": k, "value": v} for k, v in sorted(environment.items())],
+            [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())])
+
+
+def build(stack: TerraformStack, env: Environment, network, built, roles, balancing, task_groups) -> Compute:
+    cluster = EcsCluster(stack, "cluster", name=env.name_for("", names.AWS_ECS_NAME),
+                         setting=[{"name": "containerInsights",
+                                   "value": "enabled" if env.type == "production" else "disabled"}])
+    namespace = ServiceDiscoveryPrivateDnsNamespace(
+        stack, "namespace", name=namespace_name(env), vpc=network.vpc_id,
+        description=f"service discovery for {env.app.name} {env.name}")
+    out = Compute(cluster, namespace)
+    for unit in env.units.values():
+        tf = names.terraform_name(unit.name)
+        environment, secrets = container_settings(env, unit, built)
+        container = {
+            "name": unit.name,
+            "image": unit.image,
+            "essential": True,
+            "environment": environment,
+            "secrets": secrets,
+            "logConfiguration": {"logDriver": "awslogs", "options": {
+                "awslogs-group": built.log_groups[unit.name].name, "awslogs-region": env.region,
+                "awslogs-stream-prefix": unit.name}},
+        }
+        if unit.command is not None:
+            container["command"] = list(unit.command)
+        if unit.ingress != "none":
+            container["portMappings"] = [{"containerPort": unit.port, "protocol": "tcp", "name": "http"}]
+        cpu = unit.cpu if unit.cpu is not None else env.settings["cpu"]
+        memory = unit.memory if unit.memory is not None else env.settings["memory"]
+        task = EcsTaskDefinition(
+            stack, f"{tf}_task", family=family(env, unit), network_mode="awsvpc", requires_compatibilities=["FARGATE"],
+            cpu=str(int(float(cpu) * 1024)), memory=str(memory),
+            runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+            execution_role_arn=roles[unit.name].execution.arn, task_role_arn=roles[unit.name].task.arn,
+            container_definitions=json.dumps([container], separators=(",", ":")))
+        out.task_definitions[unit.name] = task
+
+        discovery = ServiceDiscoveryService(
+            stack, f"{tf}_discovery", name=unit.name, namespace_id=namespace.id,
+            dns_config={"namespace_id": namespace.id, "routing_policy": "MULTIVALUE",
+                        "dns_records": [{"ttl": DNS_TTL, "type": "A"}]},
+            health_check_custom_config={"failure_threshold": 1})
+        for service in unit.services:
+            if service != unit.name:  # a group's services answer by their own names too
+                Route53Record(stack, names.terraform_name("discovery", service), zone_id=namespace.hosted_zone,
+                              name=f"{service}.{namespace_name(env)}", type="CNAME", ttl=DNS_TTL,
+                              records=[f"{unit.name}.{namespace_name(env)}"])
+
+        load_balancers = [{"target_group_arn": tg.arn, "container_name": unit.name, "container_port": unit.port}
+                          for (owner, _), tg in sorted(balancing.target_groups.items(), key=lambda i: i[0])
+                          if owner == unit.name]
+        service = EcsService(
+            stack, f"{tf}_service", name=unit.name, cluster=cluster.arn, task_definition=task.arn,
+            desired_count=unit.min_instances, launch_type="FARGATE", platform_version="LATEST",
+            network_configuration={"subnets": network.task_subnet_ids, "security_groups": [task_groups[unit.name].id],
+                                   "assign_public_ip": network.assign_public_ip},
+            load_balancer=blocks(load_balancers) or None,
+            health_check_grace_period_seconds=HEALTH_CHECK_GRACE_SECONDS if load_balancers else None,
+            service_registries={"registry_arn": discovery.arn},
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
+            propagate_tags="SERVICE", enable_ecs_managed_tags=True, wait_for_steady_state=False,
+            lifecycle={"ignore_changes": ["desired_count"]},  # autoscaling owns it once created
+            depends_on=balancing.listeners if load_balancers else None)
+        out.services[unit.name] = service
+
+        target = AppautoscalingTarget(
+            stack, f"{tf}_scaling_target", service_namespace="ecs", scalable_dimension="ecs:service:DesiredCount",
+            resource_id=f"service/{cluster.name}/{service.name}",
+            min_capacity=unit.min_instances, max_capacity=unit.max_instances)
+        AppautoscalingPolicy(
+            stack, f"{tf}_scaling_cpu", name=f"{unit.name}-cpu", policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace, scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration={
+                "target_value": CPU_TARGET_PERCENT,
+                "predefined_metric_specification": {"predefined_metric_type": "ECSServiceAverageCPUUtilization"}})
+    return out
