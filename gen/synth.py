@@ -383,6 +383,9 @@ def _synth_in_process(jobs: list[tuple[int, Environment]], total: int, outdir: P
 
 
 def _synth_in_child(jobs, total, outdir, progress, connection) -> None:
+    # A forked child inherits the parent's exit hooks; run only its own (jsii's, which stops
+    # this child's Node process, and the preload's clean-up) when it is done.
+    atexit._clear()
     try:
         _synth_in_process(jobs, total, outdir, progress)
         connection.send(None)
@@ -396,7 +399,7 @@ def _synth_in_child(jobs, total, outdir, progress, connection) -> None:
             connection.send(RuntimeError("".join(traceback.format_exception(e))))
     finally:
         connection.close()
-        atexit._run_exitfuncs()  # stop this child's Node process now, not at the parent's exit
+        atexit._run_exitfuncs()
 
 
 def _synth_all(jobs: list[tuple[int, Environment]], total: int, scratch: Path,

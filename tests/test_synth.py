@@ -276,3 +276,19 @@ def test_failing_build_in_a_per_cloud_process_leaves_the_output_folder_as_it_was
     assert completed.returncode == 0, completed.stderr
     assert snapshot(out.parent) == before
     assert [p.name for p in out.parent.iterdir()] == ["out"], "a scratch folder was left behind"
+
+
+def test_benchmark_tenfold_model_is_valid():
+    """bench/synth.py's x10 model (figure 5) must stay a valid model as the contract grows."""
+    import importlib.util
+
+    from gen.source import parse
+    from gen.validate import check
+
+    spec = importlib.util.spec_from_file_location("bench_synth", ROOT / "bench" / "synth.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    model = bench.tenfold(json.loads(SHOP.read_text("utf-8")))
+    assert len(model["services"]) == 10 * len(json.loads(SHOP.read_text("utf-8"))["services"])
+    _, problems = check(parse(json.dumps(model), "shop-x10.json"))
+    assert problems == [], [str(p) for p in problems]
