@@ -415,6 +415,8 @@ def _synth_all(jobs: list[tuple[int, Environment]], total: int, scratch: Path,
         _synth_in_process(jobs, total, outdir, progress)
         return outdir
     context = multiprocessing.get_context("fork")
+    for stream in (sys.stdout, sys.stderr):  # or a child would print what is buffered again
+        stream.flush()
     children = []
     for cloud in clouds:
         receive, send = context.Pipe(duplex=False)

@@ -292,3 +292,19 @@ def test_benchmark_tenfold_model_is_valid():
     assert len(model["services"]) == 10 * len(json.loads(SHOP.read_text("utf-8"))["services"])
     _, problems = check(parse(json.dumps(model), "shop-x10.json"))
     assert problems == [], [str(p) for p in problems]
+
+
+def test_one_environment_loads_only_its_own_clouds_bindings(tmp_path):
+    program = (
+        "import sys\n"
+        "from gen.synth import synthesize\n"
+        f"results = synthesize({str(SHOP)!r}, {str(tmp_path / 'out')!r}, ['prod'])\n"
+        "assert [r.status for r in results] == ['synthesized'], results\n"
+        "assert 'cdktf_cdktf_provider_aws._jsii' in sys.modules\n"
+        "google = [m for m in sys.modules if m.startswith('cdktf_cdktf_provider_google')]\n"
+        "assert not google, google\n"
+        "aws = [m for m in sys.modules if m.startswith('cdktf_cdktf_provider_aws.')]\n"
+        "assert len(aws) < 20, f'{len(aws)} AWS binding modules imported: the light import is not working'\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert completed.returncode == 0, completed.stderr
