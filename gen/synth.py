@@ -119,15 +119,16 @@ def _environment_input(env: Environment) -> dict:
 
 @cache
 def _source_digest(cloud: str) -> str:
-    """Hash of the gen code and data that can shape a `cloud` stack."""
-    files = sorted([*(ROOT / "gen").glob("*.py"), *(ROOT / "schemas").glob("*.json"),
-                    ROOT / "providers" / "__init__.py",
-                    *(ROOT / "providers" / PROVIDER_PACKAGES[cloud]).rglob("*.py")])
+    """Hash of the gen code and data that can shape a `cloud` stack: gen/, schemas/ and
+    providers/ except the other clouds' folders."""
+    others = [ROOT / "providers" / folder for c, folder in PROVIDER_PACKAGES.items() if c != cloud]
+    files = sorted(path for top in ("gen", "schemas", "providers") for path in (ROOT / top).rglob("*")
+                   if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+                   and not any(path.is_relative_to(other) for other in others))
     digest = hashlib.sha256()
     for path in files:
-        if path.is_file():
-            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 

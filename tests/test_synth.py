@@ -190,10 +190,30 @@ def test_toolchain_or_gen_change_resynthesizes_that_clouds_stacks(out, monkeypat
                                  "shop-staging-gcp": UP_TO_DATE}
 
 
-def test_source_digest_covers_gen_and_the_clouds_provider():
-    gen_synth._source_digest.cache_clear()
-    assert gen_synth._source_digest("aws") != gen_synth._source_digest("gcp")
-    assert len(gen_synth._source_digest("aws")) == 64
+def test_source_digest_covers_gen_schemas_and_the_clouds_provider_only(tmp_path, monkeypatch):
+    for top in ("gen", "schemas", "providers/aws", "providers/google"):
+        (tmp_path / top).mkdir(parents=True)
+        (tmp_path / top / "x.py").write_text("one", "utf-8")
+    monkeypatch.setattr(gen_synth, "ROOT", tmp_path)
+
+    def digests():
+        gen_synth._source_digest.cache_clear()
+        return gen_synth._source_digest("aws"), gen_synth._source_digest("gcp")
+
+    try:
+        aws, gcp = digests()
+        (tmp_path / "providers" / "google" / "x.py").write_text("two", "utf-8")
+        assert digests() == (aws, digests()[1]) and digests()[1] != gcp
+        (tmp_path / "gen" / "x.py").write_text("two", "utf-8")
+        assert digests()[0] != aws
+        (tmp_path / "providers" / "shared.json").write_text("{}", "utf-8")
+        before = digests()
+        (tmp_path / "providers" / "shared.json").write_text("[]", "utf-8")
+        after = digests()
+        assert after[0] != before[0] and after[1] != before[1]
+    finally:
+        monkeypatch.undo()
+        gen_synth._source_digest.cache_clear()
 
 
 def test_hand_edited_or_missing_output_is_synthesized_again(out):
