@@ -80,19 +80,41 @@ def validate(app_file, as_json):
 @click.option("--from", "from_env", metavar="NAME", help="The preview environment pr:<number> derives from, where there are several.")
 @click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (cdktf layout: manifest.json, stacks/<stack>/cdk.tf.json).")
-def synth(app_file, env_names, from_env, out_dir):
-    """Synthesize one Terraform stack per environment into the output folder."""
-    from gen.synth import select, synth_environments
+@click.option("--force", is_flag=True, help="Synthesize every stack, even those already up to date.")
+@click.option("-v", "--verbose", is_flag=True, help="Show progress and notes even when not on a terminal.")
+def synth(app_file, env_names, from_env, out_dir, force, verbose):
+    """Synthesize one Terraform stack per environment into the output folder.
+
+    A stack whose model, gen and provider versions have not changed since it was written
+    (and whose file nobody edited) is up to date: it is left alone, and when every stack is,
+    nothing is written and cdktf is not even started. On a terminal, progress shows which
+    stack is being built, how many of how many; elsewhere only the final table is printed
+    unless --verbose.
+    """
+    from gen.synth import UP_TO_DATE, select, synth_environments
     from gen.validate import load_app
 
+    chatty = verbose or sys.stderr.isatty()
     selection = select(load_app(app_file), list(env_names), from_env)
-    for note in selection.notes:
-        click.echo(note, err=True)
-    results = synth_environments(selection.environments, out_dir) if selection.environments else []
-    rows = [("STACK", "RESOURCES", "PATH")] + [(r.name, str(r.resources), r.path) for r in results]
-    widths = [max(len(row[i]) for row in rows) for i in range(2)]
-    for name, count, path in rows:
-        click.echo(f"{name:<{widths[0]}}  {count:>{widths[1]}}  {path}")
+    if chatty:
+        for note in selection.notes:
+            click.echo(note, err=True)
+
+    def progress(index, total, stack, cloud):
+        click.echo(f"[{index}/{total}] synthesizing {stack} ({cloud})", err=True)
+
+    results = (synth_environments(selection.environments, out_dir, force=force, progress=progress if chatty else None)
+               if selection.environments else [])
+    rows = [("STACK", "RESOURCES", "STATUS", "PATH")] + [(r.name, str(r.resources), r.status, r.path) for r in results]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for name, count, status, path in rows:
+        click.echo(f"{name:<{widths[0]}}  {count:>{widths[1]}}  {status:<{widths[2]}}  {path}")
+    fresh = sum(r.status == UP_TO_DATE for r in results)
+    if results and fresh == len(results):
+        subject = f"All {fresh} stacks are" if fresh > 1 else "The stack is"
+        click.echo(f"{subject} up to date; nothing written (--force synthesizes again).")
+    elif fresh:
+        click.echo(f"{len(results) - fresh} synthesized, {fresh} up to date.")
 
 
 @main.group()
