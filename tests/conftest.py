@@ -18,6 +18,8 @@ GOLDEN_CASES = [
     ("shop", "pr:1"),
     ("shop", "staging"),
     ("shop", "prod-eu"),
+    ("gcp-preview-existing-network", "pr:1"),
+    ("gcp-preview-existing-network", "shared-dev"),
 ]
 
 

@@ -1,0 +1,46 @@
+"""The environment's domain: a Google-managed certificate for it, and an A record to the load balancer's
+address in the parent zone. The parent zone is the Cloud DNS managed zone (in the environment's project)
+named after the domain's parent with dots as dashes: `staging.shop.example.com` -> zone `shop-example-com`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf import TerraformStack
+from cdktf_cdktf_provider_google.compute_managed_ssl_certificate import ComputeManagedSslCertificate
+from cdktf_cdktf_provider_google.data_google_dns_managed_zone import DataGoogleDnsManagedZone
+from cdktf_cdktf_provider_google.dns_record_set import DnsRecordSet
+
+from gen import names
+from gen.environments import Environment
+
+TTL = 300
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    zone: DataGoogleDnsManagedZone
+    certificate: ComputeManagedSslCertificate
+
+
+def parent_zone_name(domain: str) -> str:
+    return domain.split(".", 1)[1].replace(".", "-")
+
+
+def build(stack: TerraformStack, env: Environment, apis: dict) -> Domain | None:
+    if not env.domain or not any(u.public for u in env.units.values()):
+        return None
+    zone = DataGoogleDnsManagedZone(stack, "parent_zone", name=parent_zone_name(env.domain), depends_on=[apis["dns"]])
+    certificate = ComputeManagedSslCertificate(
+        stack, "certificate", name=env.name_for("certificate", names.GOOGLE_COMPUTE_NAME),
+        type="MANAGED", managed={"domains": [env.domain]}, lifecycle={"create_before_destroy": True},
+        depends_on=[apis["compute"]])
+    return Domain(env.domain, zone, certificate)
+
+
+def record(stack: TerraformStack, env: Environment, domain: Domain | None, balancing) -> None:
+    if domain is None or balancing is None:
+        return
+    DnsRecordSet(stack, "domain_record", managed_zone=domain.zone.name, name=f"{domain.name}.", type="A", ttl=TTL,
+                 rrdatas=[balancing.address.address])
