@@ -72,7 +72,7 @@ def build(stack: TerraformStack, env: Environment, network, accounts, apis: dict
                 "disk_type": "PD_SSD", "disk_size": db.storage_gb, "disk_autoresize": True,
                 "deletion_protection_enabled": db.deletion_protection,
                 "ip_configuration": {"ipv4_enabled": False, "private_network": network.network,
-                                     "ssl_mode": "ENCRYPTED_ONLY", "enable_private_path_for_google_cloud_services": True},
+                                     "ssl_mode": "ENCRYPTED_ONLY"},
                 "backup_configuration": backups,
                 "maintenance_window": MAINTENANCE,
                 "insights_config": {"query_insights_enabled": True, "record_client_address": False},

@@ -33,7 +33,8 @@ def build(stack: TerraformStack, env: Environment, apis: dict) -> Domain | None:
         return None
     zone = DataGoogleDnsManagedZone(stack, "parent_zone", name=parent_zone_name(env.domain), depends_on=[apis["dns"]])
     certificate = ComputeManagedSslCertificate(
-        stack, "certificate", name=env.name_for("certificate", names.GOOGLE_COMPUTE_NAME),
+        # The name follows the domain, so a new domain's certificate is made before the old one goes.
+        stack, "certificate", name=env.name_for(f"cert-{names.stable_hash(env.domain)}", names.GOOGLE_COMPUTE_NAME),
         type="MANAGED", managed={"domains": [env.domain]}, lifecycle={"create_before_destroy": True},
         depends_on=[apis["compute"]])
     return Domain(env.domain, zone, certificate)

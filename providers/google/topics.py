@@ -43,7 +43,8 @@ def subscriptions(stack: TerraformStack, env: Environment, built, units: dict) -
             service = units[unit.name]
             pusher = built.accounts.pushers[(topic.name, sub.name)]
             dead_letter = PubsubTopic(stack, f"{tf}_dead_letter",
-                                      name=env.name_for(f"{topic.name}-{sub.name}-dead-letter", names.GOOGLE_PUBSUB_NAME))
+                                      name=env.name_for(f"{topic.name}-{sub.name}-dead-letter", names.GOOGLE_PUBSUB_NAME),
+                                      depends_on=[built.apis["pubsub"]])
             PubsubSubscription(stack, f"{tf}_dead_letter_subscription", topic=dead_letter.id,
                                name=env.name_for(f"{topic.name}-{sub.name}-dead-letter", names.GOOGLE_PUBSUB_NAME),
                                message_retention_duration=DEAD_LETTER_RETENTION, expiration_policy=NEVER_EXPIRE)
