@@ -44,6 +44,7 @@ def test_no_basic_roles_anywhere(stack):
     for kind in ("google_project_iam_member", "google_project_iam_binding", "google_project_iam_policy"):
         for binding in resources(stack, kind).values():
             assert binding["role"] in ("roles/cloudsql.client", "roles/cloudsql.instanceUser")
+            assert binding["condition"]["expression"].startswith('resource.type == "sqladmin.googleapis.com/Instance" && (')
 
 
 def test_cloud_sql_has_a_private_ip_only_and_requires_tls(stack):

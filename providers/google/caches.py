@@ -16,6 +16,7 @@ from gen import names
 from gen.environments import Environment
 
 REDIS_VERSION = "REDIS_7_2"
+SNAPSHOTS = {"persistence_mode": "RDB", "rdb_snapshot_period": "TWELVE_HOURS"}  # replicated (production) caches also snapshot
 MIB_PER_GB = 1024
 
 
@@ -36,6 +37,7 @@ def build(stack: TerraformStack, env: Environment, network, apis: dict) -> dict[
             redis_version=REDIS_VERSION, authorized_network=network.network, connect_mode="PRIVATE_SERVICE_ACCESS",
             transit_encryption_mode="SERVER_AUTHENTICATION", auth_enabled=True,
             display_name=f"{env.app.name} {env.name} {cache.name}",
+            persistence_config=SNAPSHOTS if cache.replicas else None,
             lifecycle={"prevent_destroy": env.prevent_destroy}, depends_on=depends)
         secret = SecretManagerSecret(
             stack, f"{tf}_auth", secret_id=env.name_for(f"{cache.name}-cache-auth", names.GOOGLE_SECRET_ID),

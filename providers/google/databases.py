@@ -48,6 +48,10 @@ class Database:
     users: dict = field(default_factory=dict)  # unit -> SqlUser (its IAM service account)
 
 
+def instance_name(env: Environment, database: str) -> str:
+    return env.name_for(database, names.GOOGLE_SQL_INSTANCE)
+
+
 def iam_user(account) -> str:
     """The Postgres user name of a service account: its email without `.gserviceaccount.com`."""
     return Fn.trimsuffix(account.email, SERVICE_ACCOUNT_SUFFIX)
@@ -64,7 +68,7 @@ def build(stack: TerraformStack, env: Environment, network, accounts, apis: dict
                            transaction_log_retention_days=min(db.backup_days, MAX_LOG_RETENTION_DAYS),
                            backup_retention_settings={"retained_backups": db.backup_days, "retention_unit": "COUNT"})
         instance = SqlDatabaseInstance(
-            stack, tf, name=env.name_for(db.name, names.GOOGLE_SQL_INSTANCE), region=env.region,
+            stack, tf, name=instance_name(env, db.name), region=env.region,
             database_version=f"POSTGRES_{db.version}", deletion_protection=db.deletion_protection,
             settings={
                 "tier": TIER[env.type], "edition": EDITION,

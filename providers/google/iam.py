@@ -16,6 +16,7 @@ from cdktf_cdktf_provider_google.storage_bucket_iam_member import StorageBucketI
 
 from gen import names
 from gen.environments import Environment
+from providers.google.databases import instance_name
 
 BUCKET_ROLES = {
     "read": "roles/storage.objectViewer",
@@ -24,7 +25,8 @@ BUCKET_ROLES = {
 }
 TOPIC_ROLES = {"publish": "roles/pubsub.publisher"}
 SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
-# Cloud SQL has no instance-level IAM: connecting and logging in as an IAM user are project roles.
+# Cloud SQL has no instance-level IAM: connecting and logging in as an IAM user are project roles,
+# narrowed by an IAM condition to the instances the unit uses.
 DATABASE_ROLES = ("roles/cloudsql.client", "roles/cloudsql.instanceUser")
 RUN_INVOKER = "roles/run.invoker"
 
@@ -62,6 +64,14 @@ def accounts(stack: TerraformStack, env: Environment, apis: dict) -> Accounts:
     return out
 
 
+def database_condition(env: Environment, databases) -> dict:
+    """An IAM condition that limits a project-level Cloud SQL role to these databases' instances."""
+    instances = " || ".join(f'resource.name == "projects/{env.project}/instances/{instance_name(env, db)}"'
+                            for db in sorted(databases))
+    return {"title": "only its databases", "description": f"Cloud SQL instances of {', '.join(sorted(databases))}",
+            "expression": f'resource.type == "sqladmin.googleapis.com/Instance" && ({instances})'}
+
+
 def build(stack: TerraformStack, env: Environment, built) -> dict[str, list]:
     """Each unit's grants on what its services use; unit -> the bindings its containers need at start."""
     grants: dict[str, list] = {}
@@ -86,9 +96,11 @@ def build(stack: TerraformStack, env: Environment, built) -> dict[str, list]:
                 stack, f"{tf}_{names.terraform_name(cache)}_cache_auth_access",
                 secret_id=built.caches[cache].auth_secret.id, role=SECRET_ACCESSOR, member=who))
         if unit.uses.databases:
+            condition = database_condition(env, unit.uses.databases)
             for role in DATABASE_ROLES:
                 mine.append(ProjectIamMember(
-                    stack, f"{tf}_{role.split('.')[-1].lower()}", project=env.project, role=role, member=who))
+                    stack, f"{tf}_{role.split('.')[-1].lower()}", project=env.project, role=role, member=who,
+                    condition=condition))
     return grants
 
 
