@@ -1,6 +1,7 @@
 """The environment's domain: a Google-managed certificate for it, and an A record to the load balancer's
 address in the parent zone. The parent zone is the Cloud DNS managed zone (in the environment's project)
-named after the domain's parent with dots as dashes: `staging.shop.example.com` -> zone `shop-example-com`."""
+named after the domain's parent with dots as dashes: `staging.shop.example.com` -> zone `shop-example-com`
+(an apex domain such as `example.com` goes in its own zone, `example-com`)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ class Domain:
 
 
 def parent_zone_name(domain: str) -> str:
-    return domain.split(".", 1)[1].replace(".", "-")
+    """The zone the record goes in: the domain's parent, or the domain itself at a zone apex (example.com)."""
+    zone = domain.split(".", 1)[1] if domain.count(".") >= 2 else domain
+    return zone.replace(".", "-")
 
 
 def build(stack: TerraformStack, env: Environment, apis: dict) -> Domain | None:
