@@ -312,3 +312,18 @@ def test_two_synths_are_byte_identical(synthesized, tmp_path):
     again = (tmp_path / "out" / STACKS / env.stack_name / STACK_FILE).read_text("utf-8")
     assert again == synthesized[("gcp-preview-existing-network", "pr:1")]["text"]
     json.loads(again)
+
+
+@pytest.mark.parametrize("case,days", [(("shop", "prod-eu"), 90), (("shop", "staging"), 14),
+                                       (("gcp-preview-existing-network", "pr:1"), 3)])
+def test_cloud_run_logs_are_kept_for_the_types_retention(synthesized, case, days):
+    stack = synthesized[case]
+    bucket = resources(stack, "google_logging_project_bucket_config")["log_bucket"]
+    assert bucket["retention_days"] == days
+    sink = resources(stack, "google_logging_project_sink")["log_sink"]
+    exclusion = resources(stack, "google_logging_project_exclusion")["log_exclusion"]
+    assert sink["filter"] == exclusion["filter"]
+    for service in resources(stack, "google_cloud_run_v2_service").values():
+        assert f'"{service["name"]}"' in sink["filter"]
+    for job in resources(stack, "google_cloud_run_v2_job").values():
+        assert f'"{job["name"]}"' in sink["filter"]

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_google.cloud_run_v2_service import CloudRunV2Service
+from cdktf_cdktf_provider_google.logging_project_bucket_config import LoggingProjectBucketConfig
+from cdktf_cdktf_provider_google.logging_project_exclusion import LoggingProjectExclusion
+from cdktf_cdktf_provider_google.logging_project_sink import LoggingProjectSink
 
 from gen import names, wiring
 from gen.environments import Environment, Unit
@@ -77,6 +80,41 @@ def vpc_access(network) -> dict:
             "egress": "ALL_TRAFFIC"}
 
 
+def service_name(env: Environment, unit: str) -> str:
+    return env.name_for(unit, names.GOOGLE_CLOUD_RUN_SERVICE)
+
+
+def job_name(env: Environment, job: str) -> str:
+    return env.name_for(job, names.GOOGLE_CLOUD_RUN_JOB)
+
+
+def logs(stack: TerraformStack, env: Environment, apis: dict) -> LoggingProjectBucketConfig:
+    """The environment's Cloud Run logs, kept for the type's log retention in a log bucket of their own.
+
+    A sink routes the logs of the environment's services and jobs there, and an exclusion keeps
+    them out of the project's `_Default` bucket (30 days, shared by everything in the project).
+    """
+    services = " OR ".join(f'"{service_name(env, unit)}"' for unit in env.units)
+    jobs = " OR ".join(f'"{job_name(env, job)}"' for job in env.app.cron)
+    sources = f"resource.labels.service_name=({services})"
+    if jobs:
+        sources = f"({sources} OR resource.labels.job_name=({jobs}))"
+    log_filter = f'resource.type=("cloud_run_revision" OR "cloud_run_job") AND {sources}'
+    bucket = LoggingProjectBucketConfig(
+        stack, "log_bucket", project=env.project, location=env.region,
+        bucket_id=env.name_for("logs", names.GOOGLE_LOG_BUCKET),
+        retention_days=int(env.settings["log_retention_days"]),
+        description=f"Cloud Run logs of {env.app.name} {env.name}", depends_on=[apis["logging"]])
+    LoggingProjectSink(stack, "log_sink", name=env.name_for("logs", names.GOOGLE_LOG_SINK),
+                       destination=f"logging.googleapis.com/{bucket.id}", filter=log_filter,
+                       unique_writer_identity=True, description=f"Cloud Run logs of {env.app.name} {env.name}")
+    LoggingProjectExclusion(stack, "log_exclusion", name=env.name_for("logs", names.GOOGLE_LOG_SINK),
+                            filter=log_filter,
+                            description=f"{env.app.name} {env.name} keeps these logs in its own bucket",
+                            depends_on=[apis["logging"]])
+    return bucket
+
+
 def build(stack: TerraformStack, env: Environment, network, built, grants: dict) -> dict[str, CloudRunV2Service]:
     out = {}
     for unit in env.units.values():
@@ -108,7 +146,7 @@ def build(stack: TerraformStack, env: Environment, network, built, grants: dict)
         if fractional:
             template["max_instance_request_concurrency"] = 1
         out[unit.name] = CloudRunV2Service(
-            stack, f"{tf}_service", name=env.name_for(unit.name, names.GOOGLE_CLOUD_RUN_SERVICE),
+            stack, f"{tf}_service", name=service_name(env, unit.name),
             location=env.region, ingress=INGRESS[unit.ingress], deletion_protection=env.prevent_destroy,
             invoker_iam_disabled=False, description=f"{env.app.name} {env.name}: {', '.join(unit.services)}",
             template=template, depends_on=[built.apis["run"], *grants.get(unit.name, [])])

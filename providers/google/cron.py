@@ -36,7 +36,7 @@ def build(stack: TerraformStack, env: Environment, network, built, grants: dict)
         unit = env.unit_of(job.service)
         cpu, memory = compute.sizing(env, unit)
         run = CloudRunV2Job(
-            stack, f"{tf}_job", name=env.name_for(job.name, names.GOOGLE_CLOUD_RUN_JOB), location=env.region,
+            stack, f"{tf}_job", name=compute.job_name(env, job.name), location=env.region,
             deletion_protection=env.prevent_destroy,
             template={"template": {
                 "service_account": built.accounts.units[unit.name].email,

@@ -38,7 +38,7 @@ class Built:
 
 def needed_apis(env: Environment) -> list[str]:
     """The Google APIs this environment's resources use, as short names (`run` for run.googleapis.com)."""
-    apis = {"compute", "iam", "run"}
+    apis = {"compute", "iam", "logging", "run"}
     if (env.databases or env.caches) and "network" not in env.network:
         apis.add("servicenetworking")  # private services access is made only on a network gen creates
     if env.databases:
@@ -85,6 +85,7 @@ def build(stack: TerraformStack, env: Environment) -> None:
     built.buckets = buckets.build(stack, env, built.apis)
     built.topics = topics.build(stack, env, built.apis)
     grants = iam.build(stack, env, built)
+    compute.logs(stack, env, built.apis)
     units = compute.build(stack, env, net, built, grants)
     iam.invokers(stack, env, built.accounts, units)
     cron.build(stack, env, net, built, grants)
