@@ -143,7 +143,7 @@ def test_scheduler_and_push_accounts_may_invoke_only_their_target(stack):
         assert sub["push_config"]["push_endpoint"].startswith(target)
 
 
-def test_subscriptions_dead_letter_after_max_retries(stack, synthesized):
+def test_subscriptions_dead_letter_after_max_retries(stack):
     subs = resources(stack, "google_pubsub_subscription")
     pushed = [s for s in subs.values() if "push_config" in s]
     assert pushed
