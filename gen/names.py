@@ -44,6 +44,8 @@ GOOGLE_PUBSUB_NAME = 255
 GOOGLE_SECRET_ID = 255
 GOOGLE_SCHEDULER_JOB = 500
 GOOGLE_LABEL = 63
+GOOGLE_LOG_BUCKET = 100
+GOOGLE_LOG_SINK = 100  # sinks and exclusions
 
 
 def stable_hash(text: str, length: int = HASH_LENGTH) -> str:

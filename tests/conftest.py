@@ -19,6 +19,8 @@ GOLDEN_CASES = [
     ("shop", "staging"),
     ("shop", "prod-eu"),
     ("aws-groups-existing-network", "live"),
+    ("gcp-preview-existing-network", "pr:1"),
+    ("gcp-preview-existing-network", "shared-dev"),
 ]
 
 

@@ -1,0 +1,153 @@
+"""Cloud Run v2: one service per deployment unit, running as the unit's own service account, reaching the
+VPC by Direct VPC egress, with its plain variables, the connection settings of what it uses, and Secret
+Manager secrets mounted as environment variables."""
+
+from __future__ import annotations
+
+from cdktf import TerraformStack
+from cdktf_cdktf_provider_google.cloud_run_v2_service import CloudRunV2Service
+from cdktf_cdktf_provider_google.logging_project_bucket_config import LoggingProjectBucketConfig
+from cdktf_cdktf_provider_google.logging_project_exclusion import LoggingProjectExclusion
+from cdktf_cdktf_provider_google.logging_project_sink import LoggingProjectSink
+
+from gen import names, wiring
+from gen.environments import Environment, Unit
+from providers.google import databases as sql
+from providers.google.blocks import blocks
+
+REDIS_PORT = "6379"
+LATEST = "latest"
+FULL_CPU = 1  # below 1 vCPU Cloud Run needs concurrency 1, request-time CPU and the first generation
+PROBE = {"period_seconds": 10, "failure_threshold": 6, "timeout_seconds": 5}
+
+# Ingress by what a unit hosts: public units are reached only through the load balancer.
+INGRESS = {"public": "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER", "internal": "INGRESS_TRAFFIC_INTERNAL_ONLY",
+           "none": "INGRESS_TRAFFIC_INTERNAL_ONLY"}
+
+
+def cpu_limit(cpu: float) -> str:
+    """Cloud Run's notation: 0.25 -> 250m, 1 -> 1."""
+    return str(int(cpu)) if cpu >= 1 and float(cpu).is_integer() else f"{int(round(cpu * 1000))}m"
+
+
+def subscriptions_of(env: Environment, unit: Unit) -> tuple[tuple[str, str], ...]:
+    return tuple((topic.name, sub.name) for topic in env.app.topics.values()
+                 for sub in topic.subscriptions.values() if sub.service in unit.services)
+
+
+def container_env(env: Environment, unit: Unit, built) -> list[dict]:
+    """The container's variables: plain ones with values, secrets as Secret Manager references."""
+    plain = dict(unit.env)
+    secret = {}
+    for setting in wiring.settings(unit.uses, subscriptions_of(env, unit)):
+        if setting.kind == "database":
+            if setting.attribute == "password":
+                continue  # IAM database authentication: there is no password (docs/google.md)
+            db = built.databases[setting.resource]
+            plain[setting.variable] = {
+                "host": db.instance.private_ip_address, "port": str(sql.PORT), "name": db.database.name,
+                "user": sql.iam_user(built.accounts.units[unit.name])}[setting.attribute]
+        elif setting.kind == "secret":
+            secret[setting.variable] = built.secrets[setting.resource].secret_id
+        elif setting.kind == "bucket":
+            plain[setting.variable] = built.buckets[setting.resource].name
+        elif setting.kind == "topic":
+            plain[setting.variable] = built.topics[setting.resource].id
+        elif setting.kind == "cache":
+            cache = built.caches[setting.resource]
+            plain[setting.variable] = cache.instance.host if setting.attribute == "host" else REDIS_PORT
+            if setting.attribute == "host":
+                secret[f"{names.env_var(setting.resource)}_CACHE_AUTH"] = cache.auth_secret.secret_id
+        elif setting.kind == "queue":
+            continue  # Pub/Sub pushes to the unit at the subscription's path: there is no queue to poll
+        else:
+            raise AssertionError(f"no Google value for {setting}")
+    return ([{"name": k, "value": v} for k, v in sorted(plain.items())]
+            + [{"name": k, "value_source": {"secret_key_ref": {"secret": v, "version": LATEST}}}
+               for k, v in sorted(secret.items())])
+
+
+def sizing(env: Environment, unit: Unit) -> tuple[float, int]:
+    cpu = unit.cpu if unit.cpu is not None else env.settings["cpu"]
+    memory = unit.memory if unit.memory is not None else env.settings["memory"]
+    return float(cpu), int(memory)
+
+
+def vpc_access(network) -> dict:
+    # All egress through the VPC: internal-ingress units accept only traffic from it, and
+    # Cloud SQL and Memorystore live on it; the internet is reached through Cloud NAT.
+    return {"network_interfaces": blocks([{"network": network.network, "subnetwork": network.subnetwork}]),
+            "egress": "ALL_TRAFFIC"}
+
+
+def service_name(env: Environment, unit: str) -> str:
+    return env.name_for(unit, names.GOOGLE_CLOUD_RUN_SERVICE)
+
+
+def job_name(env: Environment, job: str) -> str:
+    return env.name_for(job, names.GOOGLE_CLOUD_RUN_JOB)
+
+
+def logs(stack: TerraformStack, env: Environment, apis: dict) -> LoggingProjectBucketConfig:
+    """The environment's Cloud Run logs, kept for the type's log retention in a log bucket of their own.
+
+    A sink routes the logs of the environment's services and jobs there, and an exclusion keeps
+    them out of the project's `_Default` bucket (30 days, shared by everything in the project).
+    """
+    services = " OR ".join(f'"{service_name(env, unit)}"' for unit in env.units)
+    jobs = " OR ".join(f'"{job_name(env, job)}"' for job in env.app.cron)
+    sources = f"resource.labels.service_name=({services})"
+    if jobs:
+        sources = f"({sources} OR resource.labels.job_name=({jobs}))"
+    log_filter = f'resource.type=("cloud_run_revision" OR "cloud_run_job") AND {sources}'
+    bucket = LoggingProjectBucketConfig(
+        stack, "log_bucket", project=env.project, location=env.region,
+        bucket_id=env.name_for("logs", names.GOOGLE_LOG_BUCKET),
+        retention_days=int(env.settings["log_retention_days"]),
+        description=f"Cloud Run logs of {env.app.name} {env.name}", depends_on=[apis["logging"]])
+    LoggingProjectSink(stack, "log_sink", name=env.name_for("logs", names.GOOGLE_LOG_SINK),
+                       destination=f"logging.googleapis.com/{bucket.id}", filter=log_filter,
+                       unique_writer_identity=True, description=f"Cloud Run logs of {env.app.name} {env.name}")
+    LoggingProjectExclusion(stack, "log_exclusion", name=env.name_for("logs", names.GOOGLE_LOG_SINK),
+                            filter=log_filter,
+                            description=f"{env.app.name} {env.name} keeps these logs in its own bucket",
+                            depends_on=[apis["logging"]])
+    return bucket
+
+
+def build(stack: TerraformStack, env: Environment, network, built, grants: dict) -> dict[str, CloudRunV2Service]:
+    out = {}
+    for unit in env.units.values():
+        tf = names.terraform_name(unit.name)
+        cpu, memory = sizing(env, unit)
+        fractional = cpu < FULL_CPU
+        container = {
+            "name": unit.name,
+            "image": unit.image,
+            "env": container_env(env, unit, built),
+            "ports": {"container_port": unit.port},
+            # A worker (ingress none) needs CPU outside requests; web units only while serving.
+            "resources": {"limits": {"cpu": cpu_limit(cpu), "memory": f"{memory}Mi"},
+                          "cpu_idle": unit.ingress != "none", "startup_cpu_boost": True},
+        }
+        if unit.command is not None:
+            container["args"] = list(unit.command)  # like ECS `command`: replaces the image's CMD
+        if unit.health_check:
+            container["startup_probe"] = {"http_get": {"path": unit.health_check, "port": unit.port}, **PROBE}
+            container["liveness_probe"] = {"http_get": {"path": unit.health_check, "port": unit.port}, **PROBE}
+        template = {
+            "service_account": built.accounts.units[unit.name].email,
+            "scaling": {"min_instance_count": max(1, unit.min_instances) if unit.ingress == "none" else unit.min_instances,
+                        "max_instance_count": unit.max_instances},
+            "vpc_access": vpc_access(network),
+            "execution_environment": "EXECUTION_ENVIRONMENT_GEN1" if fractional else "EXECUTION_ENVIRONMENT_GEN2",
+            "containers": blocks([container]),
+        }
+        if fractional:
+            template["max_instance_request_concurrency"] = 1
+        out[unit.name] = CloudRunV2Service(
+            stack, f"{tf}_service", name=service_name(env, unit.name),
+            location=env.region, ingress=INGRESS[unit.ingress], deletion_protection=env.prevent_destroy,
+            invoker_iam_disabled=False, description=f"{env.app.name} {env.name}: {', '.join(unit.services)}",
+            template=template, depends_on=[built.apis["run"], *grants.get(unit.name, [])])
+    return out

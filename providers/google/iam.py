@@ -1,0 +1,119 @@
+"""Identities and least privilege: a service account per deployment unit, per Cloud Scheduler job and per
+push subscription (never the default compute account); each unit's account gets exactly what its
+services' `uses` grant, bound on the resource itself where Google allows it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cdktf import TerraformStack
+from cdktf_cdktf_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
+from cdktf_cdktf_provider_google.project_iam_member import ProjectIamMember
+from cdktf_cdktf_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
+from cdktf_cdktf_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
+from cdktf_cdktf_provider_google.service_account import ServiceAccount
+from cdktf_cdktf_provider_google.storage_bucket_iam_member import StorageBucketIamMember
+
+from gen import names
+from gen.environments import Environment
+from providers.google.databases import instance_name
+
+BUCKET_ROLES = {
+    "read": "roles/storage.objectViewer",
+    "write": "roles/storage.objectCreator",
+    "read-write": "roles/storage.objectUser",
+}
+TOPIC_ROLES = {"publish": "roles/pubsub.publisher"}
+SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
+# Cloud SQL has no instance-level IAM: connecting and logging in as an IAM user are project roles,
+# narrowed by an IAM condition to the instances the unit uses.
+DATABASE_ROLES = ("roles/cloudsql.client", "roles/cloudsql.instanceUser")
+RUN_INVOKER = "roles/run.invoker"
+
+
+@dataclass
+class Accounts:
+    units: dict = field(default_factory=dict)  # unit -> ServiceAccount
+    schedulers: dict = field(default_factory=dict)  # cron job -> ServiceAccount
+    pushers: dict = field(default_factory=dict)  # (topic, subscription) -> ServiceAccount
+
+
+def member(account: ServiceAccount) -> str:
+    return f"serviceAccount:{account.email}"
+
+
+def _account(stack, env: Environment, tf: str, resource: str, what: str, apis: dict) -> ServiceAccount:
+    return ServiceAccount(stack, tf, account_id=env.name_for(resource, names.GOOGLE_SERVICE_ACCOUNT_ID),
+                          display_name=f"{env.app.name} {env.name}: {what}"[:100],
+                          depends_on=[apis["iam"]])
+
+
+def accounts(stack: TerraformStack, env: Environment, apis: dict) -> Accounts:
+    out = Accounts()
+    for unit in env.units.values():
+        out.units[unit.name] = _account(stack, env, names.terraform_name(unit.name, "account"), unit.name,
+                                        f"unit {unit.name} ({', '.join(unit.services)})", apis)
+    for job in env.app.cron.values():
+        out.schedulers[job.name] = _account(stack, env, names.terraform_name(job.name, "scheduler_account"),
+                                            f"{job.name}-sched", f"Cloud Scheduler for cron job {job.name}", apis)
+    for topic in env.app.topics.values():
+        for sub in topic.subscriptions.values():
+            out.pushers[(topic.name, sub.name)] = _account(
+                stack, env, names.terraform_name(topic.name, sub.name, "push_account"), f"{sub.name}-push",
+                f"Pub/Sub push of {topic.name}/{sub.name}", apis)
+    return out
+
+
+def database_condition(env: Environment, databases) -> dict:
+    """An IAM condition that limits a project-level Cloud SQL role to these databases' instances."""
+    instances = " || ".join(f'resource.name == "projects/{env.project}/instances/{instance_name(env, db)}"'
+                            for db in sorted(databases))
+    return {"title": "only its databases", "description": f"Cloud SQL instances of {', '.join(sorted(databases))}",
+            "expression": f'resource.type == "sqladmin.googleapis.com/Instance" && ({instances})'}
+
+
+def build(stack: TerraformStack, env: Environment, built) -> dict[str, list]:
+    """Each unit's grants on what its services use; unit -> the bindings its containers need at start."""
+    grants: dict[str, list] = {}
+    for unit in env.units.values():
+        tf = names.terraform_name(unit.name)
+        who = member(built.accounts.units[unit.name])
+        mine = grants.setdefault(unit.name, [])
+        for bucket, access in unit.uses.buckets.items():
+            mine.append(StorageBucketIamMember(
+                stack, f"{tf}_{names.terraform_name(bucket)}_bucket_access", bucket=built.buckets[bucket].name,
+                role=BUCKET_ROLES[access], member=who))
+        for topic, access in unit.uses.topics.items():
+            mine.append(PubsubTopicIamMember(
+                stack, f"{tf}_{names.terraform_name(topic)}_topic_access", topic=built.topics[topic].id,
+                role=TOPIC_ROLES[access], member=who))
+        for secret in unit.uses.secrets:
+            mine.append(SecretManagerSecretIamMember(
+                stack, f"{tf}_{names.terraform_name(secret)}_secret_access",
+                secret_id=built.secrets[secret].id, role=SECRET_ACCESSOR, member=who))
+        for cache in unit.uses.caches:
+            mine.append(SecretManagerSecretIamMember(
+                stack, f"{tf}_{names.terraform_name(cache)}_cache_auth_access",
+                secret_id=built.caches[cache].auth_secret.id, role=SECRET_ACCESSOR, member=who))
+        if unit.uses.databases:
+            condition = database_condition(env, unit.uses.databases)
+            for role in DATABASE_ROLES:
+                mine.append(ProjectIamMember(
+                    stack, f"{tf}_{role.split('.')[-1].lower()}", project=env.project, role=role, member=who,
+                    condition=condition))
+    return grants
+
+
+def invokers(stack: TerraformStack, env: Environment, accounts: Accounts, units: dict) -> None:
+    """Every unit may call the internal units of its own environment (and no other)."""
+    for target in env.units.values():
+        if not target.internal:
+            continue
+        for caller in env.units.values():
+            if caller.name == target.name:
+                continue
+            service = units[target.name]
+            CloudRunV2ServiceIamMember(
+                stack, names.terraform_name(caller.name, "invokes", target.name), project=env.project,
+                location=service.location, name=service.name, role=RUN_INVOKER,
+                member=member(accounts.units[caller.name]))

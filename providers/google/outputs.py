@@ -1,0 +1,36 @@
+"""Outputs: the environment's URL, each public service's URL, each unit's Cloud Run URL, database
+connection names and private addresses, bucket names, topic ids and cache hosts (names shared with the
+AWS stacks where the meaning matches)."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+
+from gen import names
+from gen.environments import Environment
+
+
+def build(stack: TerraformStack, env: Environment, built, units: dict, balancing, domain) -> None:
+    if balancing is not None:
+        base = f"https://{domain.name}" if domain else f"http://{balancing.address.address}"
+        TerraformOutput(stack, "url", value=base, description="the environment's public URL")
+        for service in env.services.values():
+            if service.ingress == "public":
+                path = "" if service.path == "/" else service.path
+                TerraformOutput(stack, names.terraform_name("service", service.name, "url"), value=f"{base}{path}",
+                                description=f"public URL of service {service.name}")
+    for name, service in units.items():
+        TerraformOutput(stack, names.terraform_name("unit", name, "url"), value=service.uri,
+                        description=f"Cloud Run URL of unit {name} (reachable per its ingress)")
+    for name, db in built.databases.items():
+        tf = names.terraform_name("database", name)
+        TerraformOutput(stack, f"{tf}_connection_name", value=db.instance.connection_name,
+                        description=f"database {name}: Cloud SQL connection name")
+        TerraformOutput(stack, f"{tf}_host", value=db.instance.private_ip_address,
+                        description=f"database {name}: private IP address")
+    for name, bucket in built.buckets.items():
+        TerraformOutput(stack, names.terraform_name("bucket", name, "name"), value=bucket.name)
+    for name, topic in built.topics.items():
+        TerraformOutput(stack, names.terraform_name("topic", name, "id"), value=topic.id)
+    for name, cache in built.caches.items():
+        TerraformOutput(stack, names.terraform_name("cache", name, "host"), value=cache.instance.host)

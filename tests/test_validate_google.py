@@ -1,0 +1,102 @@
+"""What a Google Cloud environment cannot express is a validation error at the pointer of the value."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from conftest import EXAMPLES
+from gen.source import parse
+from gen.validate import check
+
+BASE = {
+    "app": "tiny",
+    "image": "ghcr.io/acme/tiny:1",
+    "services": {"web": {"ingress": "public"}},
+    "topics": {"jobs": {"subscriptions": {"run": {"service": "web", "path": "/jobs"}}}},
+    "caches": {"hot": {"engine": "redis", "memory_mb": 1024}},
+    "environments": {
+        "dev": {"type": "development", "cloud": "gcp", "region": "europe-west1", "project": "acme-tiny-dev"},
+    },
+}
+
+
+def problems(change) -> list[tuple[str, str]]:
+    model = copy.deepcopy(BASE)
+    change(model)
+    _, found = check(parse(json.dumps(model, indent=2), "tiny.json"))
+    return [(p.pointer, p.message) for p in found]
+
+
+def web(**fields):
+    return lambda m: m["services"]["web"].update(fields)
+
+
+def override(**fields):
+    return lambda m: m["environments"]["dev"].setdefault("overrides", {}).setdefault("services", {}).setdefault("web", {}).update(fields)
+
+
+def both(*changes):
+    def apply(m):
+        for change in changes:
+            change(m)
+    return apply
+
+
+CASES = [
+    ("quarter vCPU with 1 GiB", web(cpu=0.25, memory=1024), "/services/web/memory", "at most 512 MiB"),
+    ("half vCPU with 2 GiB", web(cpu=0.5, memory=2048), "/services/web/memory", "at most 1024 MiB"),
+    ("1 vCPU with 8 GiB", web(cpu=1, memory=8192), "/services/web/memory", "at most 4096 MiB"),
+    ("2 vCPU with 16 GiB", web(cpu=2, memory=16384), "/services/web/memory", "at most 8192 MiB"),
+    ("4 vCPU with 1 GiB", web(cpu=4, memory=1024), "/services/web/memory", "2048 to 16384 MiB"),
+    ("override cpu below the service's memory", both(web(memory=2048), override(cpu=0.5)),
+     "/environments/dev/overrides/services/web/cpu", "at most 1024 MiB"),
+    ("override memory above the cpu", override(memory=4096), "/environments/dev/overrides/services/web/memory",
+     "at most 512 MiB"),
+    ("worker below 1 vCPU (type default)", web(ingress="none"), "/environments/dev/type", "allocates CPU at all times"),
+    ("worker below 1 vCPU (own cpu)", web(ingress="none", cpu=0.5, memory=512), "/services/web/cpu",
+     "allocates CPU at all times"),
+    ("too few delivery attempts", lambda m: m["topics"]["jobs"]["subscriptions"]["run"].update(max_retries=3),
+     "/topics/jobs/subscriptions/run/max_retries", "5 to 100 delivery attempts"),
+    ("cache not whole GB", lambda m: m["caches"]["hot"].update(memory_mb=1536), "/caches/hot/memory_mb",
+     "multiple of 1024"),
+    ("cache override not whole GB",
+     lambda m: m["environments"]["dev"].setdefault("overrides", {}).update(caches={"hot": {"memory_mb": 2560}}),
+     "/environments/dev/overrides/caches/hot/memory_mb", "multiple of 1024"),
+]
+
+
+@pytest.mark.parametrize("change,pointer,words", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_what_cloud_run_cannot_run_is_an_error_at_its_pointer(change, pointer, words):
+    found = problems(change)
+    assert [p for p, _ in found] == [pointer], found
+    assert words in found[0][1] and "gcp environment 'dev'" in found[0][1]
+
+
+def test_the_base_model_is_valid():
+    assert problems(lambda m: None) == []
+
+
+@pytest.mark.parametrize("cpu,memory", [(0.25, 512), (0.5, 1024), (1, 4096), (2, 8192), (4, 2048), (4, 16384)])
+def test_cloud_run_sizes_at_their_limits_are_valid(cpu, memory):
+    assert problems(web(cpu=cpu, memory=memory)) == []
+
+
+def test_a_worker_with_a_full_vcpu_is_valid():
+    assert problems(web(ingress="none", cpu=1, memory=512)) == []
+
+
+def test_aws_environments_are_not_held_to_cloud_run_limits():
+    def aws(m):
+        m["environments"] = {"dev": {"type": "development", "cloud": "aws", "region": "eu-west-1",
+                                     "account": "111111111111"}}
+        m["topics"]["jobs"]["subscriptions"]["run"]["max_retries"] = 3
+    assert problems(aws) == []
+
+
+@pytest.mark.parametrize("model", ["shop", "gcp-preview-existing-network"])
+def test_the_examples_are_valid(model):
+    _, found = check(parse((EXAMPLES / f"{model}.json").read_text("utf-8"), f"{model}.json"))
+    assert found == []
