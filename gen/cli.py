@@ -81,7 +81,7 @@ def validate(app_file, as_json):
 @click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (cdktf layout: manifest.json, stacks/<stack>/cdk.tf.json).")
 @click.option("--force", is_flag=True, help="Synthesize every stack, even those already up to date.")
-@click.option("-v", "--verbose", is_flag=True, help="Show progress and notes even when not on a terminal.")
+@click.option("-v", "--verbose", is_flag=True, help="Show progress even when not on a terminal.")
 def synth(app_file, env_names, from_env, out_dir, force, verbose):
     """Synthesize one Terraform stack per environment into the output folder.
 
@@ -96,16 +96,15 @@ def synth(app_file, env_names, from_env, out_dir, force, verbose):
 
     chatty = verbose or sys.stderr.isatty()
     selection = select(load_app(app_file), list(env_names), from_env)
-    if chatty:
-        for note in selection.notes:
-            click.echo(note, err=True)
 
     def progress(index, total, stack, cloud):
         click.echo(f"[{index}/{total}] synthesizing {stack} ({cloud})", err=True)
 
     results = (synth_environments(selection.environments, out_dir, force=force, progress=progress if chatty else None)
                if selection.environments else [])
-    rows = [("STACK", "RESOURCES", "STATUS", "PATH")] + [(r.name, str(r.resources), r.status, r.path) for r in results]
+    rows = ([("STACK", "RESOURCES", "STATUS", "PATH")] + [(r.name, str(r.resources), r.status, r.path) for r in results]
+            # environments left out are rows of the table, so they are said even off a terminal
+            + [(name, "-", "skipped", why) for name, why in selection.skipped])
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for name, count, status, path in rows:
         click.echo(f"{name:<{widths[0]}}  {count:>{widths[1]}}  {status:<{widths[2]}}  {path}")

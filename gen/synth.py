@@ -530,7 +530,7 @@ def _publish(scratch: Path, out_dir: Path, stacks: list[str]) -> None:
 @dataclass(frozen=True)
 class Selection:
     environments: list[Environment]
-    notes: list[str]  # environments left out, and why
+    skipped: list[tuple[str, str]]  # (environment, why it is left out)
 
 
 LOCAL_NOT_YET = "local environments are not supported yet (they come with the local provider)"
@@ -545,15 +545,15 @@ def select(app, names: list[str] | None, from_env: str | None = None) -> Selecti
     from gen.errors import InputError
 
     if not names:
-        environments, notes = [], []
+        environments, skipped = [], []
         for spec in app.environments.values():
             if spec.type == "local":
-                notes.append(f"{spec.name}: skipped: {LOCAL_NOT_YET}")
+                skipped.append((spec.name, LOCAL_NOT_YET))
             elif spec.type == "preview":
-                notes.append(f"{spec.name}: skipped: a preview template; synthesize one with --env pr:<number>")
+                skipped.append((spec.name, "a preview template: synthesize one with --env pr:<number>"))
             else:
                 environments.append(resolve(app, spec.name))
-        return Selection(environments, notes)
+        return Selection(environments, skipped)
     environments = []
     for name in dict.fromkeys(names):
         env = resolve(app, name, from_env)

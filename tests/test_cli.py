@@ -96,10 +96,20 @@ def test_schema_is_printed_and_every_field_is_described():
     assert undescribed == []
 
 
-def test_synth_skips_local_and_preview_and_prints_a_table(tmp_path):
+def test_synth_of_every_environment_names_what_it_skips():
+    from gen.synth import select
+    from gen.validate import load_app
+
+    selection = select(load_app(SHOP), [], None)
+    assert [e.name for e in selection.environments] == ["prod", "prod-eu", "staging"]
+    assert [name for name, _ in selection.skipped] == ["local", "preview"]
+    assert "not supported yet" in selection.skipped[0][1] and "pr:<number>" in selection.skipped[1][1]
+
+
+def test_synth_prints_a_table(tmp_path):
     result = CliRunner().invoke(main, ["synth", SHOP, "--out", str(tmp_path / "out"), "--env", "prod"])
     assert result.exit_code == 0, result.output
-    assert re.search(r"shop-prod-aws\s+\d+\s+out/stacks/shop-prod-aws/cdk.tf.json", result.output)
+    assert re.search(r"shop-prod-aws\s+\d+\s+synthesized\s+out/stacks/shop-prod-aws/cdk.tf.json", result.output)
     assert (tmp_path / "out" / "stacks" / "shop-prod-aws" / "cdk.tf.json").exists()
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text("utf-8"))
     assert list(manifest["stacks"]) == ["shop-prod-aws"]
