@@ -1,7 +1,11 @@
 """The environment variables a unit gets for what its services use: one naming, both clouds.
 
 Each provider fills in the values (an RDS endpoint or a Cloud SQL private IP, ...); the
-names are the same on every cloud so a service's code does not change with it.
+names are the same on every cloud so a service's code does not change with it. A cloud
+that has no such value (no database password under Google's IAM database authentication,
+no queue behind a Pub/Sub push, no Redis AUTH string on AWS) sets no variable; every name
+here is still reserved, so a model never means one thing on one cloud and another on the
+other.
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ def settings(uses: Uses, subscriptions: tuple[tuple[str, str], ...] = ()) -> lis
     out += [Setting(f"{env_var(t)}_TOPIC", "topic", t, "id") for t in uses.topics]
     for cache in uses.caches:
         out += [Setting(f"{env_var(cache)}_CACHE_{attr.upper()}", "cache", cache, attr) for attr in ("host", "port")]
+        # Where the cloud's Redis has an AUTH string (Memorystore); AWS's is TLS-only behind
+        # security groups and sets no such variable.
+        out.append(Setting(f"{env_var(cache)}_CACHE_AUTH", "cache", cache, "auth", secret=True))
     out += [Setting(env_var(s), "secret", s, "value", secret=True) for s in uses.secrets]
     out += [Setting(f"{env_var(sub)}_QUEUE_URL", "queue", f"{topic}/{sub}", "url") for topic, sub in subscriptions]
     return out

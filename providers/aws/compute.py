@@ -94,6 +94,8 @@ def container_settings(env: Environment, unit: Unit, built) -> tuple[list[dict],
         elif setting.kind == "topic":
             environment[setting.variable] = built.topics[setting.resource].arn
         elif setting.kind == "cache":
+            if setting.attribute == "auth":
+                continue  # TLS-only Redis reachable only from its users' security groups: no AUTH string
             cache = built.caches[setting.resource]
             environment[setting.variable] = (cache.primary_endpoint_address if setting.attribute == "host"
                                              else str(REDIS_PORT))

@@ -55,9 +55,10 @@ def container_env(env: Environment, unit: Unit, built) -> list[dict]:
             plain[setting.variable] = built.topics[setting.resource].id
         elif setting.kind == "cache":
             cache = built.caches[setting.resource]
-            plain[setting.variable] = cache.instance.host if setting.attribute == "host" else REDIS_PORT
-            if setting.attribute == "host":
-                secret[f"{names.env_var(setting.resource)}_CACHE_AUTH"] = cache.auth_secret.secret_id
+            if setting.secret:
+                secret[setting.variable] = cache.auth_secret.secret_id
+            else:
+                plain[setting.variable] = cache.instance.host if setting.attribute == "host" else REDIS_PORT
         elif setting.kind == "queue":
             continue  # Pub/Sub pushes to the unit at the subscription's path: there is no queue to poll
         else:
