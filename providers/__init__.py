@@ -2,7 +2,8 @@
 do, as validation problems; no cdktf) and `stack` (the CDKTF stack builder).
 
 Only `stack` modules import cdktf and the provider bindings, so validating a model or listing
-environments never starts Node.
+environments never starts Node. This module holds the little both targets share: the
+validation entry point, `protect` and `blocks`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,33 @@ from __future__ import annotations
 import importlib
 
 PACKAGES = {"aws": "providers.aws", "gcp": "providers.google"}
+
+
+def protect(env) -> dict | None:
+    """`lifecycle.prevent_destroy` for a stateful resource, where the environment type asks for it."""
+    return {"prevent_destroy": True} if env.prevent_destroy else None
+
+
+def blocks(items: list[dict]) -> list[dict]:
+    """A list of nested Terraform blocks, written as plain dicts with Terraform's snake_case keys,
+    in the form the bindings take it.
+
+    jsii turns a dict into a binding struct only where the parameter itself is a struct; the
+    items of a *list* of blocks reach JavaScript as they are, where property names are
+    camelCase. So every key, at every level, is converted (values are left alone).
+    """
+    def convert(value):
+        if isinstance(value, dict):
+            return {_camel(k): convert(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        return value
+    return [convert(item) for item in items]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def check(env) -> list[tuple[str, str]]:

@@ -20,7 +20,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
 
 from gen import names
 from gen.environments import Environment
-from providers.aws import blocks, protect
+from providers import blocks, protect
 from providers.aws.checks import ACCESS_LOG_BUCKET as ACCESS_LOGS
 from providers.aws.iam import policy_json
 

@@ -11,7 +11,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 
 from gen import names
 from gen.environments import Environment
-from providers.aws import protect
+from providers import protect
 from providers.aws.checks import cache_node_type
 
 REDIS_PORT = 6379

@@ -21,7 +21,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 
 from gen import names, wiring
 from gen.environments import Environment, Unit
-from providers.aws import blocks
+from providers import blocks
 
 CPU_TARGET_PERCENT = 70
 HEALTH_CHECK_GRACE_SECONDS = 60

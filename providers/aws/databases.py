@@ -14,7 +14,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 
 from gen import names
 from gen.environments import Environment
-from providers.aws import protect
+from providers import protect
 
 POSTGRES_PORT = 5432
 USERNAME = "app"

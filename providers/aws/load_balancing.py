@@ -20,7 +20,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 
 from gen import names
 from gen.environments import Environment, Unit
-from providers.aws import blocks
+from providers import blocks
 from providers.aws.buckets import LOAD_BALANCER_LOG_PREFIX
 from providers.aws import domain as domains
 

@@ -7,7 +7,7 @@ from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
 
 from gen import names
 from gen.environments import Environment
-from providers.aws import protect
+from providers import protect
 
 
 def build(stack: TerraformStack, env: Environment) -> dict[str, SecretsmanagerSecret]:

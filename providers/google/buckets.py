@@ -10,7 +10,7 @@ from cdktf_cdktf_provider_google.storage_bucket_iam_member import StorageBucketI
 
 from gen import names
 from gen.environments import Environment
-from providers.google.blocks import blocks
+from providers import blocks, protect
 
 PUBLIC_READER = "roles/storage.objectViewer"
 NONCURRENT_VERSIONS_DAYS = 30  # old versions of versioned buckets are deleted after this many days
@@ -32,7 +32,7 @@ def build(stack: TerraformStack, env: Environment, apis: dict) -> dict[str, Stor
             public_access_prevention="inherited" if bucket.public else "enforced",
             versioning={"enabled": bucket.versioned}, force_destroy=bucket.force_destroy,
             lifecycle_rule=lifecycle_rule,
-            lifecycle={"prevent_destroy": env.prevent_destroy},
+            lifecycle=protect(env),
             depends_on=[apis["storage"]])
         if bucket.public:
             # The model asks for public objects: anyone may read objects of this bucket, nothing more.

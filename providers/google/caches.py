@@ -14,6 +14,7 @@ from cdktf_cdktf_provider_google.secret_manager_secret_version import SecretMana
 
 from gen import names
 from gen.environments import Environment
+from providers import protect
 
 REDIS_VERSION = "REDIS_7_2"
 SNAPSHOTS = {"persistence_mode": "RDB", "rdb_snapshot_period": "TWELVE_HOURS"}  # replicated (production) caches also snapshot
@@ -38,7 +39,7 @@ def build(stack: TerraformStack, env: Environment, network, apis: dict) -> dict[
             transit_encryption_mode="SERVER_AUTHENTICATION", auth_enabled=True,
             display_name=f"{env.app.name} {env.name} {cache.name}",
             persistence_config=SNAPSHOTS if cache.replicas else None,
-            lifecycle={"prevent_destroy": env.prevent_destroy}, depends_on=depends)
+            lifecycle=protect(env), depends_on=depends)
         secret = SecretManagerSecret(
             stack, f"{tf}_auth", secret_id=env.name_for(f"{cache.name}-cache-auth", names.GOOGLE_SECRET_ID),
             replication={"auto": {}}, deletion_protection=env.prevent_destroy,

@@ -13,7 +13,7 @@ from cdktf_cdktf_provider_google.logging_project_sink import LoggingProjectSink
 from gen import names, wiring
 from gen.environments import Environment, Unit
 from providers.google import databases as sql
-from providers.google.blocks import blocks
+from providers import blocks
 
 REDIS_PORT = "6379"
 LATEST = "latest"

@@ -13,7 +13,7 @@ from gen import cron as crontab
 from gen import names
 from gen.environments import Environment
 from providers.google import compute
-from providers.google.blocks import blocks
+from providers import blocks
 from providers.google.iam import RUN_INVOKER, member
 
 TIME_ZONE = "Etc/UTC"

@@ -14,7 +14,7 @@ from cdktf_cdktf_provider_google.sql_user import SqlUser
 
 from gen import names
 from gen.environments import Environment
-from providers.google.blocks import blocks
+from providers import blocks, protect
 
 PORT = 5432
 TIER = {"production": "db-custom-2-7680", "development": "db-custom-1-3840", "preview": "db-custom-1-3840"}
@@ -82,9 +82,9 @@ def build(stack: TerraformStack, env: Environment, network, accounts, apis: dict
                 "insights_config": {"query_insights_enabled": True, "record_client_address": False},
                 "database_flags": blocks([{"name": k, "value": v} for k, v in sorted(FLAGS.items())]),
             },
-            lifecycle={"prevent_destroy": env.prevent_destroy}, depends_on=depends)
+            lifecycle=protect(env), depends_on=depends)
         database = SqlDatabase(stack, f"{tf}_database", name=names.terraform_name(db.name), instance=instance.name,
-                               lifecycle={"prevent_destroy": env.prevent_destroy})
+                               lifecycle=protect(env))
         out[db.name] = Database(instance, database)
         for unit in env.units.values():
             if db.name in unit.uses.databases:

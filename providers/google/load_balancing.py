@@ -20,7 +20,7 @@ from cdktf_cdktf_provider_google.compute_url_map import ComputeUrlMap
 
 from gen import names
 from gen.environments import Environment
-from providers.google.blocks import blocks
+from providers import blocks
 from providers.google.iam import RUN_INVOKER
 
 SCHEME = "EXTERNAL_MANAGED"

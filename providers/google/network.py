@@ -18,7 +18,7 @@ from cdktf_cdktf_provider_google.service_networking_connection import ServiceNet
 
 from gen import names
 from gen.environments import Environment
-from providers.google.blocks import blocks
+from providers import blocks
 
 DEFAULT_CIDR = "10.0.0.0/16"
 PRIVATE_SERVICES_PREFIX = 20  # the range reserved for Cloud SQL and Memorystore: a /20 (4,096 addresses)

@@ -8,6 +8,7 @@ from cdktf_cdktf_provider_google.secret_manager_secret import SecretManagerSecre
 
 from gen import names
 from gen.environments import Environment
+from providers import protect
 
 
 def build(stack: TerraformStack, env: Environment, apis: dict) -> dict[str, SecretManagerSecret]:
@@ -19,6 +20,6 @@ def build(stack: TerraformStack, env: Environment, apis: dict) -> dict[str, Secr
             secret_id=env.name_for(secret.name, names.GOOGLE_SECRET_ID),
             replication={"auto": {}}, annotations=annotations,
             deletion_protection=env.prevent_destroy,
-            lifecycle={"prevent_destroy": env.prevent_destroy},
+            lifecycle=protect(env),
             depends_on=[apis["secretmanager"]])
     return out
