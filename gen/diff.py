@@ -426,10 +426,8 @@ def diff_against_base(app: str, ref: str, env_name: str | None = None) -> DiffRe
     """
     old_model = model_at_ref(app, ref)
     environment = load_environment(app, env_name) if env_name else None
-    try:
-        from gen.synth import synthesize
-    except ImportError:
-        raise InputError(f"{app}: this build of gen cannot synthesize, so --base is unavailable") from None
+    from gen.synth import synthesize
+
     env_names = [env_name] if env_name else None
     notes = []
     app_path = Path(app)

@@ -426,10 +426,8 @@ def load_environment(app_path: str | None, env_name: str | None) -> Any:
         return None
     if app_path is None or env_name is None:
         raise InputError("--app and --env go together: give both, or neither")
-    try:
-        from gen.environments import load_environment as load
-    except ImportError:
-        raise InputError(f"{app_path}: this build of gen cannot read environments, so --app/--env is unavailable") from None
+    from gen.environments import load_environment as load
+
     return load(app_path, env_name)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -411,8 +410,6 @@ def test_base_diff_synthesizes_the_model_at_the_ref_and_now(repo_with_model, mon
 
 
 def test_base_diff_with_env_synthesizes_only_that_environment(repo_with_model, monkeypatch):
-    if importlib.util.find_spec("gen.environments") is None:
-        pytest.skip("gen.environments (foundation) is not in this build yet")
     calls = []
     monkeypatch.setattr("gen.environments.load_environment",
                         lambda app, name, *a: calls.append(name) or SimpleNamespace(name=name, approval="manual"))
@@ -469,7 +466,6 @@ def test_an_invalid_model_at_the_ref_is_reported_against_the_ref(repo_with_model
 
 # Runs the real synthesizer (cdktf through gen.synth); skipped only where the foundation's
 # gen.synth is not importable. Slow-ish: two synths.
-@pytest.mark.skipif(importlib.util.find_spec("gen.synth") is None, reason="gen.synth (foundation) is not in this build yet")
 def test_base_diff_with_the_real_synthesizer(tmp_path):
     repo = tmp_path / "repo"
     repo.mkdir()

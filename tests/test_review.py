@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,7 +23,6 @@ REPO = HERE.parent
 ALL_PLANS = sorted(REAL_PLANS.glob("*.json")) + sorted(OWN_PLANS.glob("*.json"))
 FORMATS = ("text", "markdown", "json")
 
-has_environments = importlib.util.find_spec("gen.environments") is not None
 
 
 def run(*args, input=None):
@@ -405,7 +403,6 @@ def test_app_and_env_go_together():
     assert result.exit_code == 2 and "--app and --env go together" in result.stderr
 
 
-@pytest.mark.skipif(not has_environments, reason="gen.environments (foundation) is not in this build yet")
 def test_app_env_applies_the_model_environments_approval():
     # examples/shop.json: prod is a production environment (manual), staging development (auto).
     model = REPO / "examples" / "shop.json"
@@ -413,12 +410,6 @@ def test_app_env_applies_the_model_environments_approval():
     assert result.exit_code == 3 and "environment prod requires manual approval" in result.stdout
     result = run("review", OWN_PLANS / "safe-update.json", "--app", model, "--env", "staging")
     assert result.exit_code == 0
-
-
-@pytest.mark.skipif(has_environments, reason="gen.environments exists: the real behaviour is tested above")
-def test_app_env_without_the_environment_model_is_a_clear_error():
-    result = run("review", OWN_PLANS / "safe-update.json", "--app", REPO / "examples" / "shop.json", "--env", "prod")
-    assert result.exit_code == 2 and "--app/--env is unavailable" in result.stderr
 
 
 # -- formats ------------------------------------------------------------------------------
