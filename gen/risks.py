@@ -46,6 +46,9 @@ class Risk:
 
 
 def _article(noun: str) -> str:
+    """The article before `noun`: "the" before settings (a plural), else a or an."""
+    if noun.endswith("settings"):
+        return "the"
     return "an" if noun[:1].lower() in "aeiou" or noun.startswith("IAM") else "a"
 
 
