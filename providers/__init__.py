@@ -3,12 +3,14 @@ do, as validation problems; no cdktf) and `stack` (the CDKTF stack builder).
 
 Only `stack` modules import cdktf and the provider bindings, so validating a model or listing
 environments never starts Node. This module holds the little both targets share: the
-validation entry point, `protect` and `blocks`.
+validation entry point, `protect`, `public_urls` and `blocks`.
 """
 
 from __future__ import annotations
 
 import importlib
+
+from gen.names import terraform_name
 
 PACKAGES = {"aws": "providers.aws", "gcp": "providers.google"}
 
@@ -16,6 +18,17 @@ PACKAGES = {"aws": "providers.aws", "gcp": "providers.google"}
 def protect(env) -> dict | None:
     """`lifecycle.prevent_destroy` for a stateful resource, where the environment type asks for it."""
     return {"prevent_destroy": True} if env.prevent_destroy else None
+
+
+def public_urls(env, base: str) -> dict[str, tuple[str, str]]:
+    """Output name -> (URL, description) of the environment and each public service, given the
+    public load balancer's base URL: one rule for every cloud (the service at `/` is the base)."""
+    urls = {"url": (base, "the environment's public URL")}
+    for service in env.services.values():
+        if service.ingress == "public":
+            path = "" if service.path == "/" else service.path
+            urls[terraform_name("service", service.name, "url")] = (f"{base}{path}", f"public URL of service {service.name}")
+    return urls
 
 
 def blocks(items: list[dict]) -> list[dict]:

@@ -6,13 +6,12 @@ from __future__ import annotations
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.elasticache_replication_group import ElasticacheReplicationGroup
 from cdktf_cdktf_provider_aws.elasticache_subnet_group import ElasticacheSubnetGroup
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from gen import names
 from gen.environments import Environment
 from providers import protect
 from providers.aws.checks import cache_node_type
+from providers.aws.network import store_security_group
 
 REDIS_PORT = 6379
 REDIS_VERSION = "7.1"
@@ -28,16 +27,8 @@ def build(stack: TerraformStack, env: Environment, network, task_groups: dict) -
     caches = {}
     for cache in env.caches.values():
         tf = names.terraform_name(cache.name)
-        group = SecurityGroup(stack, f"{tf}_cache_security_group",
-                              name=env.name_for(f"{cache.name}-cache", names.AWS_SECURITY_GROUP),
-                              description=f"cache {cache.name}: redis from the tasks that use it", vpc_id=network.vpc_id,
-                              tags={"Name": env.name_for(f"{cache.name}-cache", 255)})
-        for unit in env.units.values():
-            if cache.name in unit.uses.caches:
-                VpcSecurityGroupIngressRule(
-                    stack, names.terraform_name(cache.name, "cache_from", unit.name), security_group_id=group.id,
-                    referenced_security_group_id=task_groups[unit.name].id, ip_protocol="tcp",
-                    from_port=REDIS_PORT, to_port=REDIS_PORT, description=f"redis from {unit.name}")
+        group = store_security_group(stack, env, network, task_groups, cache.name, "cache", "redis", REDIS_PORT,
+                                     [u.name for u in env.units.values() if cache.name in u.uses.caches])
         replication_id = env.name_for(cache.name, names.AWS_ELASTICACHE_REPLICATION_GROUP)
         failover = cache.replicas >= 1
         caches[cache.name] = ElasticacheReplicationGroup(

@@ -10,11 +10,11 @@ from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from gen import names
 from gen.environments import Environment
 from providers import protect
+from providers.aws.network import store_security_group
 
 POSTGRES_PORT = 5432
 USERNAME = "app"
@@ -52,15 +52,8 @@ def build(stack: TerraformStack, env: Environment, network, task_groups: dict) -
     for db in env.databases.values():
         tf = names.terraform_name(db.name)
         identifier = env.name_for(db.name, names.AWS_RDS_IDENTIFIER)
-        group = SecurityGroup(stack, f"{tf}_db_security_group", name=env.name_for(f"{db.name}-db", names.AWS_SECURITY_GROUP),
-                              description=f"database {db.name}: postgres from the tasks that use it", vpc_id=network.vpc_id,
-                              tags={"Name": env.name_for(f"{db.name}-db", 255)})
-        for unit in env.units.values():
-            if db.name in unit.uses.databases:
-                VpcSecurityGroupIngressRule(
-                    stack, names.terraform_name(db.name, "db_from", unit.name), security_group_id=group.id,
-                    referenced_security_group_id=task_groups[unit.name].id, ip_protocol="tcp",
-                    from_port=POSTGRES_PORT, to_port=POSTGRES_PORT, description=f"postgres from {unit.name}")
+        group = store_security_group(stack, env, network, task_groups, db.name, "db", "postgres", POSTGRES_PORT,
+                                     [u.name for u in env.units.values() if db.name in u.uses.databases])
         parameters = DbParameterGroup(
             stack, f"{tf}_db_parameters", name=env.name_for(f"{db.name}-pg{db.version}", names.AWS_DB_PARAMETER_GROUP),
             family=f"postgres{db.version}", description=f"{db.name}: TLS only, slow queries and DDL logged",

@@ -19,8 +19,10 @@ from cdktf_cdktf_provider_aws.nat_gateway import NatGateway
 from cdktf_cdktf_provider_aws.route import Route
 from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from gen import names
 from gen.environments import Environment
@@ -48,6 +50,23 @@ def subnet_cidrs(cidr: str) -> dict[str, str]:
     """
     parts = list(ipaddress.ip_network(cidr).subnets(prefixlen_diff=2))
     return {"public-a": str(parts[0]), "public-b": str(parts[1]), "private-a": str(parts[2]), "private-b": str(parts[3])}
+
+
+def store_security_group(stack: TerraformStack, env: Environment, network: Network, task_groups: dict,
+                         store: str, kind: str, protocol: str, port: int, users: list[str]) -> SecurityGroup:
+    """The security group of a database or cache (`kind` db | cache): `protocol` on `port` from
+    the task security groups of the units in `users`, and from nothing else."""
+    tf = names.terraform_name(store)
+    group = SecurityGroup(stack, f"{tf}_{kind}_security_group",
+                          name=env.name_for(f"{store}-{kind}", names.AWS_SECURITY_GROUP),
+                          description=f"{'database' if kind == 'db' else kind} {store}: {protocol} from the tasks that use it",
+                          vpc_id=network.vpc_id, tags={"Name": env.name_for(f"{store}-{kind}", 255)})
+    for unit in users:
+        VpcSecurityGroupIngressRule(
+            stack, names.terraform_name(store, f"{kind}_from", unit), security_group_id=group.id,
+            referenced_security_group_id=task_groups[unit].id, ip_protocol="tcp",
+            from_port=port, to_port=port, description=f"{protocol} from {unit}")
+    return group
 
 
 def build(stack: TerraformStack, env: Environment) -> Network:

@@ -8,17 +8,14 @@ from cdktf import TerraformOutput, TerraformStack
 
 from gen import names
 from gen.environments import Environment
+from providers import public_urls
 
 
 def build(stack: TerraformStack, env: Environment, built, units: dict, balancing, domain) -> None:
     if balancing is not None:
         base = f"https://{domain.name}" if domain else f"http://{balancing.address.address}"
-        TerraformOutput(stack, "url", value=base, description="the environment's public URL")
-        for service in env.services.values():
-            if service.ingress == "public":
-                path = "" if service.path == "/" else service.path
-                TerraformOutput(stack, names.terraform_name("service", service.name, "url"), value=f"{base}{path}",
-                                description=f"public URL of service {service.name}")
+        for name, (url, description) in public_urls(env, base).items():
+            TerraformOutput(stack, name, value=url, description=description)
     for name, service in units.items():
         TerraformOutput(stack, names.terraform_name("unit", name, "url"), value=service.uri,
                         description=f"Cloud Run URL of unit {name} (reachable per its ingress)")
