@@ -97,6 +97,20 @@ def build(stack: TerraformStack, env: Environment, network, task_groups: dict, d
     return out
 
 
+def _load_balancer(stack, env, network, task_groups, units, out: LoadBalancing, logs, group, which: str) -> Lb:
+    """The public (internet-facing, public subnets) or internal (private subnets) ALB, with a
+    target group per unit it serves, reachable from the load balancer's security group."""
+    lb = Lb(stack, f"{which}_load_balancer", name=env.name_for(which, names.AWS_LOAD_BALANCER),
+            load_balancer_type="application", internal=which == "internal", security_groups=[group.id],
+            subnets=network.private_subnet_ids if which == "internal" else network.public_subnet_ids,
+            drop_invalid_header_fields=True, enable_deletion_protection=env.prevent_destroy,
+            desync_mitigation_mode="defensive", **_access_logs(logs, which))
+    for unit in units:
+        out.target_groups[(unit.name, which)] = _target_group(stack, env, network, unit, which)
+        _to_tasks(stack, which, group, unit, task_groups)
+    return lb
+
+
 def _public(stack, env, network, task_groups, domain, units, out: LoadBalancing, logs) -> None:
     group = _security_group(stack, env, network, "public", "public load balancer: HTTP and HTTPS from the internet")
     ports = (80, 443) if domain else (80,)
@@ -104,15 +118,7 @@ def _public(stack, env, network, task_groups, domain, units, out: LoadBalancing,
         VpcSecurityGroupIngressRule(stack, f"public_lb_from_internet_{port}", security_group_id=group.id,
                                     cidr_ipv4=ANYWHERE, ip_protocol="tcp", from_port=port, to_port=port,
                                     description=f"{'HTTPS' if port == 443 else 'HTTP'} from the internet")
-    lb = Lb(stack, "public_load_balancer", name=env.name_for("public", names.AWS_LOAD_BALANCER),
-            load_balancer_type="application", internal=False, security_groups=[group.id],
-            subnets=network.public_subnet_ids, drop_invalid_header_fields=True,
-            enable_deletion_protection=env.prevent_destroy, desync_mitigation_mode="defensive",
-            **_access_logs(logs, "public"))
-    out.public = lb
-    for unit in units:
-        out.target_groups[(unit.name, "public")] = _target_group(stack, env, network, unit, "public")
-        _to_tasks(stack, "public", group, unit, task_groups)
+    lb = out.public = _load_balancer(stack, env, network, task_groups, units, out, logs, group, "public")
 
     # Rules by path prefix, longest first; "/" is the listener's default.
     routes = sorted(((path, unit) for unit in units for path in unit.public_paths),
@@ -150,15 +156,7 @@ def _internal(stack, env, network, task_groups, units, out: LoadBalancing, logs)
         VpcSecurityGroupIngressRule(stack, names.terraform_name("internal_lb_from", unit.name),
                                     security_group_id=group.id, referenced_security_group_id=task_groups[unit.name].id,
                                     ip_protocol="tcp", from_port=80, to_port=80, description=f"HTTP from {unit.name}")
-    lb = Lb(stack, "internal_load_balancer", name=env.name_for("internal", names.AWS_LOAD_BALANCER),
-            load_balancer_type="application", internal=True, security_groups=[group.id],
-            subnets=network.private_subnet_ids, drop_invalid_header_fields=True,
-            enable_deletion_protection=env.prevent_destroy, desync_mitigation_mode="defensive",
-            **_access_logs(logs, "internal"))
-    out.internal = lb
-    for unit in units:
-        out.target_groups[(unit.name, "internal")] = _target_group(stack, env, network, unit, "internal")
-        _to_tasks(stack, "internal", group, unit, task_groups)
+    lb = out.internal = _load_balancer(stack, env, network, task_groups, units, out, logs, group, "internal")
     listener = LbListener(stack, "internal_http_listener", load_balancer_arn=lb.arn, port=80, protocol="HTTP",
                           default_action=blocks([{"type": "fixed-response", "fixed_response": NOT_FOUND}]))
     out.listeners.append(listener)
