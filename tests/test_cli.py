@@ -151,3 +151,22 @@ def test_a_bug_is_reported_briefly_without_traceback(monkeypatch):
     assert result.exit_code == 1
     assert "internal error: KeyError" in result.output and "GEN_DEBUG=1" in result.output
     assert "Traceback" not in result.output
+
+
+def test_validate_and_env_never_load_cdktf_or_node():
+    """The README promises `gen validate` never starts Node: only synthesis loads cdktf and jsii."""
+    import subprocess
+    import sys
+
+    program = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from gen.cli import main\n"
+        f"for args in (['validate', {SHOP!r}], ['env', 'ls', {SHOP!r}, '--json'], ['env', 'show', {SHOP!r}, '--name', 'prod']):\n"
+        "    assert CliRunner().invoke(main, args).exit_code == 0, args\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('cdktf', 'jsii', 'constructs')\n"
+        "                or m.startswith('cdktf_cdktf_provider'))\n"
+        "assert loaded == [], loaded\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
