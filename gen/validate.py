@@ -452,9 +452,7 @@ def _resolved(report: Report, app: App) -> None:
 
 def _unit_variables(report: Report, app: App, env, unit) -> None:
     injected: dict[str, str] = {}
-    subscriptions = tuple(
-        (t.name, sub.name) for t in app.topics.values() for sub in t.subscriptions.values() if sub.service in unit.services)
-    for setting in wiring.settings(unit.uses, subscriptions):
+    for setting in wiring.settings(app, unit):
         what = f"{setting.kind} {setting.resource!r}"
         if setting.variable in injected and injected[setting.variable] != what:
             report.add(f"/{'topics' if setting.kind == 'queue' else setting.kind + 's'}/{setting.resource.split('/')[0]}",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gen.model import Uses
+from gen.model import App, Uses
 from gen.names import env_var
 
 
@@ -27,8 +27,12 @@ class Setting:
     secret: bool = False
 
 
-def settings(uses: Uses, subscriptions: tuple[tuple[str, str], ...] = ()) -> list[Setting]:
-    """The connection settings of `uses`, plus a queue URL per (topic, subscription) the unit consumes."""
+def settings(app: App, unit) -> list[Setting]:
+    """The variables of a deployment unit (gen.environments.Unit): the connection settings of
+    what its services use, plus a queue URL per topic subscription its services consume."""
+    uses: Uses = unit.uses
+    subscriptions = [(topic.name, sub.name) for topic in app.topics.values()
+                     for sub in topic.subscriptions.values() if sub.service in unit.services]
     out: list[Setting] = []
     for db in uses.databases:
         stem = f"{env_var(db)}_DATABASE"

@@ -69,16 +69,11 @@ def task_security_groups(stack: TerraformStack, env: Environment, network) -> di
     return groups
 
 
-def _subscriptions(env: Environment, unit: Unit) -> tuple[tuple[str, str], ...]:
-    return tuple((topic.name, sub.name) for topic in env.app.topics.values()
-                 for sub in topic.subscriptions.values() if sub.service in unit.services)
-
-
 def container_settings(env: Environment, unit: Unit, built) -> tuple[list[dict], list[dict]]:
     """(environment, secrets) of the unit's container: its plain variables and what it uses."""
     environment = dict(unit.env)
     secrets = {}
-    for setting in wiring.settings(unit.uses, _subscriptions(env, unit)):
+    for setting in wiring.settings(env.app, unit):
         if setting.kind == "database":
             db = built.databases[setting.resource]
             if setting.secret:

@@ -30,16 +30,11 @@ def cpu_limit(cpu: float) -> str:
     return str(int(cpu)) if cpu >= 1 and float(cpu).is_integer() else f"{int(round(cpu * 1000))}m"
 
 
-def subscriptions_of(env: Environment, unit: Unit) -> tuple[tuple[str, str], ...]:
-    return tuple((topic.name, sub.name) for topic in env.app.topics.values()
-                 for sub in topic.subscriptions.values() if sub.service in unit.services)
-
-
 def container_env(env: Environment, unit: Unit, built) -> list[dict]:
     """The container's variables: plain ones with values, secrets as Secret Manager references."""
     plain = dict(unit.env)
     secret = {}
-    for setting in wiring.settings(unit.uses, subscriptions_of(env, unit)):
+    for setting in wiring.settings(env.app, unit):
         if setting.kind == "database":
             if setting.attribute == "password":
                 continue  # IAM database authentication: there is no password (docs/google.md)
