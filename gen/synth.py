@@ -16,9 +16,14 @@ Speed (docs/performance.md has the figures; every technique lives in this module
 - Light Python imports: only the binding submodules a stack uses are imported
   (_import_package_lightly).
 - Light Node: the provider package's `lib/index.js` eagerly `require`s all of its ~2,000
-  resource modules (about 2 s and 400 MB in Node); a preload script (_LAZY_INDEX_JS, given
+  resource modules (about 2 s and 400 MB in Node); a preload script (_NODE_PRELOAD_JS, given
   to Node with NODE_OPTIONS=--require) turns those exports into getters that load a
-  resource module the first time jsii looks up one of its types.
+  resource module the first time jsii looks up one of its types. The same preload stops
+  cdktf from recording a JavaScript stack trace for every token it creates.
+- Fewer jsii calls per resource (_lighten_bindings): string attribute references
+  (`bucket.arn`) are answered in Python instead of by a round trip to Node, and the
+  bindings' Python-side type checks (the ones `python -O` drops) are skipped; jsii's kernel
+  still checks every value in Node.
 - One process per cloud: when a run has stacks of both clouds and jsii is not loaded yet,
   each cloud's stacks are built in a forked process of their own, in parallel, each
   loading only its own cloud's bindings.
@@ -26,7 +31,7 @@ Speed (docs/performance.md has the figures; every technique lives in this module
   JSII_RUNTIME_PACKAGE_CACHE_ROOT) keeps the extracted assemblies and a lazy type index
   between runs; the first run on a machine pays for filling it.
 
-tests/test_synth.py checks the layouts the light imports rely on (check_light_loading), so a
+tests/test_synth.py checks the layouts these techniques rely on (check_light_loading), so a
 cdktf or provider upgrade that changes them fails with a clear message, not a slowdown.
 
 Node: cdktf runs its constructs in a Node.js process through jsii. gen uses the machine's
@@ -39,6 +44,7 @@ GEN_SHOW_NODE_WARNINGS=1 to see them.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import dataclasses
 import hashlib
 import importlib
@@ -197,29 +203,77 @@ def _up_to_date(out_dir: Path, env: Environment, print_: str, manifest) -> dict 
 
 # --- Light loading of cdktf and the bindings ---------------------------------------------
 
-# Node preload (NODE_OPTIONS=--require): makes the exports of a provider package's
+# Node preload (NODE_OPTIONS=--require), two parts.
+#
+# 1. Lazy provider index: makes the exports of a provider package's
 # lib/index.js lazy. That file is `exports.<name> = require("./<module>");` once per
 # resource module (plus comments and the __esModule marker): loading it runs every resource
 # module. jsii finds a type `@cdktf/provider-aws.vpc.Vpc` by walking the package's exports
 # (`.vpc.Vpc`), so a getter per export that requires the module on first use gives the same
 # objects and loads only what a stack uses. An index.js with any other statement is loaded
 # as it is (correct, slower); check_light_loading reports it.
+#
+# 2. No token stack traces (unless GEN_DEBUG): cdktf records the full JavaScript stack of
+# every token and every nested-block object it creates (captureStackTrace in
+# lib/tokens/private/stack-trace.js), a third of a resource's cost in Node, only to print it
+# in an error about that token. The preload answers with a one-line note instead. It never
+# reaches the output.
+#
+# 3. One resolve pass for a stack alone in its App: cdktf's App.synth resolves every value of
+# a stack twice, first in a "preparing" pass whose only effect is to find references to
+# other stacks' resources (tfExpression.js: Reference.resolve) and wire them through
+# outputs and remote state. gen synthesizes each stack in an App of its own, where there are
+# no other stacks; for such a stack the preload's prepareStack only makes sure it has a
+# backend, as the original does first. Stacks in an App with others are prepared in full.
 _EXPORT_LINE = r'^exports\.([A-Za-z_$][\w$]*) = require\("(\./[^"]+)"\);$'
 _OTHER_LINES = (r'^"use strict";$', r'^\s*(/\*\*|\*|\*/|//).*$', r'^$',
                 r'^Object\.defineProperty\(exports, "__esModule", \{ value: true \}\);$',
                 r'^exports\.[A-Za-z_$][\w$]*( = exports\.[A-Za-z_$][\w$]*)* = void 0;$')
 _INDEX_PATH = r'[\\/]@cdktf[\\/]provider-[a-z0-9-]+[\\/]lib[\\/]index\.js$'
-_LAZY_INDEX_JS = """\
+_STACK_TRACE_PATH = r'[\\/]cdktf[\\/]lib[\\/]tokens[\\/]private[\\/]stack-trace\.js$'
+_TERRAFORM_STACK_PATH = r'[\\/]cdktf[\\/]lib[\\/]terraform-stack\.js$'
+_NODE_PRELOAD_JS = """\
 "use strict";
-// Written by gen (gen/synth.py): load a cdktf provider's resource modules on first use.
+// Written by gen (gen/synth.py): load a cdktf provider's resource modules on first use, and
+// skip cdktf's stack trace of every token.
 const Module = require("module");
 const fs = require("fs");
 const INDEX = new RegExp(%(index)s);
+const STACK_TRACE = new RegExp(%(stack_trace)s);
+const NO_STACK_TRACES = !process.env.GEN_DEBUG;
+const TERRAFORM_STACK = new RegExp(%(terraform_stack)s);
 const EXPORT = new RegExp(%(export)s);
 const OTHER = [%(other)s].map((p) => new RegExp(p));
-const report = process.env.GEN_REPORT_LAZY_NODE ? (m) => process.stderr.write(`gen: ${m}\\n`) : () => {};
+const report = process.env.GEN_REPORT_NODE ? (m) => process.stderr.write(`gen: ${m}\\n`) : () => {};
 const load = Module._extensions[".js"];
 Module._extensions[".js"] = function (module, filename) {
+  if (NO_STACK_TRACES && STACK_TRACE.test(filename)) {
+    load(module, filename);
+    if (typeof module.exports.captureStackTrace !== "function") {
+      report(`stack traces kept (no captureStackTrace): ${filename}`);
+      return;
+    }
+    const NOTE = Object.freeze(["(gen skips cdktf's token stack traces; GEN_DEBUG=1 keeps them)"]);
+    module.exports.captureStackTrace = () => NOTE;
+    report(`no token stack traces: ${filename}`);
+    return;
+  }
+  if (TERRAFORM_STACK.test(filename)) {
+    load(module, filename);
+    const Stack = module.exports.TerraformStack;
+    if (typeof Stack !== "function" || typeof Stack.prototype.prepareStack !== "function"
+        || typeof Stack.prototype.ensureBackendExists !== "function") {
+      report(`full prepareStack (unexpected TerraformStack): ${filename}`);
+      return;
+    }
+    const prepare = Stack.prototype.prepareStack;
+    Stack.prototype.prepareStack = function () {
+      if (this.node.root.node.findAll().filter((c) => Stack.isStack(c)).length !== 1) return prepare.call(this);
+      this.ensureBackendExists();
+    };
+    report(`single-stack prepareStack: ${filename}`);
+    return;
+  }
   if (!INDEX.test(filename)) return load(module, filename);
   const exports = [];
   for (const line of fs.readFileSync(filename, "utf8").split(/\\r?\\n/)) {
@@ -247,7 +301,7 @@ Module._extensions[".js"] = function (module, filename) {
     });
   }
 };
-""" % {"index": json.dumps(_INDEX_PATH), "export": json.dumps(_EXPORT_LINE),
+""" % {"index": json.dumps(_INDEX_PATH), "stack_trace": json.dumps(_STACK_TRACE_PATH), "terraform_stack": json.dumps(_TERRAFORM_STACK_PATH), "export": json.dumps(_EXPORT_LINE),
        "other": ", ".join(json.dumps(p) for p in _OTHER_LINES)}
 
 
@@ -262,6 +316,16 @@ def _index_problems(index_js: str) -> list[str]:
     if exports == 0:
         problems.append("it exports no modules")
     return problems
+
+
+# What _lighten_bindings relies on in every generated binding module: (text, what it is).
+_BINDING_LAYOUT = (
+    ("\ndef check_type(", "a module-level check_type function"),
+    ("        if __debug__:\n            type_hints = typing.get_type_hints(",
+     "type checks as `typing.get_type_hints` under `if __debug__:`"),
+)
+# A string attribute of a resource per cloud: (module, property), for check_light_loading.
+_SAMPLE_REFERENCE = {"aws": ("s3_bucket", "arn"), "gcp": ("storage_bucket", "url")}
 
 
 def check_light_loading(cloud: str) -> list[str]:
@@ -284,6 +348,16 @@ def check_light_loading(cloud: str) -> list[str]:
         problems.append(f"{package}.provider no longer imports `from .._jsii import *`")
     if re.search(rf"^(from \.\. import|import {package}$|from {package} import)", text, re.M):
         problems.append(f"{package}.provider imports the package itself: light imports would load every module")
+    for needed, why in _BINDING_LAYOUT:
+        if needed not in text:
+            problems.append(f"{package}.provider no longer has {why} (_lighten_bindings)")
+    module, attribute = _SAMPLE_REFERENCE[cloud]
+    sample = folder / module / "__init__.py"
+    getter = (f"    def {attribute}(self) -> builtins.str:\n"
+              f"        return typing.cast(builtins.str, jsii.get(self, \"{attribute}\"))\n")
+    if getter not in (sample.read_text("utf-8") if sample.is_file() else ""):
+        problems.append(f"{package}.{module} no longer reads `{attribute}` as a `builtins.str` property through "
+                        "jsii.get: references are no longer answered in Python (_reference_property)")
     tarballs = sorted((folder / "_jsii").glob("*.jsii.tgz"))
     if len(tarballs) != 1:
         return problems + [f"{folder / '_jsii'} should hold one .jsii.tgz, found {len(tarballs)}"]
@@ -299,33 +373,173 @@ def check_light_loading(cloud: str) -> list[str]:
     return problems
 
 
-def _quiet_node() -> None:
+def check_cdktf_layout() -> list[str]:
+    """What in the installed jsii and cdktf no longer has the layout gen's runtime, preload and
+    lighter bindings rely on (empty when all is well). Run by tests/test_synth.py. At synth
+    time, gen falls back to jsii's own runtime when the kernel does not fit; the preload
+    leaves a module it does not recognise as it is (GEN_REPORT_NODE=1 says so)."""
+    import tarfile
+
+    problems = [f"jsii kernel: {p}" for p in _kernel_problems()]
+    spec = importlib.util.find_spec("cdktf")
+    if spec is None or not spec.submodule_search_locations:
+        return problems + ["cdktf is not installed"]
+    folder = Path(list(spec.submodule_search_locations)[0])
+    python = (folder / "__init__.py").read_text("utf-8")
+    for needed, why in (*_BINDING_LAYOUT, ("jsii.sinvoke(", "static calls through jsii.sinvoke")):
+        if needed not in python:
+            problems.append(f"cdktf's Python bindings no longer have {why} (_lighten_bindings)")
+    tarballs = sorted((folder / "_jsii").glob("*.jsii.tgz"))
+    if len(tarballs) != 1:
+        return problems + [f"{folder / '_jsii'} should hold one .jsii.tgz, found {len(tarballs)}"]
+    expected = {
+        "package/lib/tokens/private/stack-trace.js": ["exports.captureStackTrace = captureStackTrace;"],
+        "package/lib/terraform-stack.js": [
+            "    prepareStack() {\n        // Ensure we have a backend configured\n        this.ensureBackendExists();\n"
+            "        // A preparing resolve run might add new resources to the stack, e.g. for cross stack references.\n"
+            "        terraformElements(this).forEach((e) => (0, _tokens_1.resolve)(this, e.toTerraform(), true));\n    }"],
+        "package/lib/tfExpression.js": ["if (context.preparing) {"],
+        "package/lib/terraform-resource.js": [
+            "return (0, tfExpression_1.ref)(`${this.terraformResourceType}.${this.friendlyUniqueId}"
+            "${this.forEach ? \".*\" : \"\"}.${terraformAttribute}`, this.cdktfStack);"],
+    }
+    with tarfile.open(tarballs[0]) as tar:
+        for name, snippets in expected.items():
+            try:
+                member = tar.extractfile(name)
+            except KeyError:
+                member = None
+            text = member.read().decode("utf-8") if member is not None else ""
+            problems += [f"{tarballs[0].name} {name} no longer has {snippet[:90]!r}" for snippet in snippets
+                         if snippet not in text]
+        preparing = sum(tar.extractfile(m).read().decode("utf-8", "replace").count("context.preparing")
+                        for m in tar.getmembers() if m.isfile() and m.name.endswith(".js"))
+        if preparing != 1:
+            problems.append(f"{tarballs[0].name}: `context.preparing` is read in {preparing} places, not only by "
+                            "cross-stack references: the single-stack prepareStack may no longer be safe")
+    return problems
+
+
+def _quiet_node() -> dict[str, str]:
+    """The variables that silence jsii's banners for the Node version in use (those not set already)."""
     if os.environ.get("GEN_SHOW_NODE_WARNINGS"):
-        return
+        return {}
     node = os.environ.get("JSII_NODE", "node")
     try:
         version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30).stdout
         major = version.strip().lstrip("v").split(".")[0]
     except (OSError, subprocess.SubprocessError):
         major = ""
-    for variable in ("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION",
-                     "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION",
-                     "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION"):
-        if major:
-            os.environ.setdefault(variable, major)
-    os.environ.setdefault("JSII_DEPRECATED", "quiet")
+    variables = {"JSII_DEPRECATED": "quiet"}
+    if major:
+        variables.update(dict.fromkeys(("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION",
+                                        "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION",
+                                        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION"), major))
+    return {k: v for k, v in variables.items() if k not in os.environ}
 
 
-def _lazy_node() -> None:
-    """Give the Node process jsii starts the lazy-index preload (before jsii starts it)."""
-    if "jsii" in sys.modules or os.environ.get("GEN_NODE_EAGER"):
-        return  # Node is running already (or asked to load everything): nothing to add
-    folder = tempfile.mkdtemp(prefix="gen-node-")
-    atexit.register(shutil.rmtree, folder, True)
-    preload = Path(folder) / "lazy-provider-index.js"
-    preload.write_text(_LAZY_INDEX_JS, "utf-8")
-    options = os.environ.get("NODE_OPTIONS", "")
-    os.environ["NODE_OPTIONS"] = f'{options} --require "{preload}"'.strip()
+# jsii's own runtime (bin/jsii-runtime.js) is a Node process whose only job is to start a
+# second Node process running the kernel (lib/program.js) and to relay every message between
+# Python and that kernel through pipes: a quarter of Node's time in a large synth, and a
+# second Node start. jsii's Python side runs whatever JSII_RUNTIME names instead; gen's
+# runtime runs the same kernel in the one Node process. The kernel reads and writes its
+# messages on fd 3, which becomes Python's pipes (fd 0 and fd 1); what the kernel's
+# JavaScript prints goes to stderr wrapped the way jsii's runtime wraps it. The kernel links
+# cached packages with symlinks only when it sees --preserve-symlinks, which jsii's runtime
+# passes to it and gen passes in NODE_OPTIONS.
+_KERNEL_FILES = {"lib__program.js": "lib/program.js", "lib__runtime-index-worker.js": "lib/runtime-index-worker.js"}
+_KERNEL_MARKERS = {
+    "readFD:3,writeFD:3": "the kernel no longer talks over fd 3",
+    'process.execArgv.includes("--preserve-symlinks")': "the kernel no longer checks execArgv for --preserve-symlinks",
+}
+_JSII_RUNTIME_JS = """\
+"use strict";
+// Written by gen (gen/synth.py): jsii's kernel in this process, talking over stdin/stdout.
+const fs = require("fs");
+const path = require("path");
+const KERNEL_FD = 3;
+const readSync = fs.readSync;
+const writeSync = fs.writeSync;
+fs.readSync = function (fd, ...rest) { return readSync.call(this, fd === KERNEL_FD ? 0 : fd, ...rest); };
+fs.writeSync = function (fd, ...rest) { return writeSync.call(this, fd === KERNEL_FD ? 1 : fd, ...rest); };
+function console(key) {
+  return function (chunk, encoding, callback) {
+    if (typeof encoding === "function") { callback = encoding; encoding = undefined; }
+    const data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), encoding);
+    writeSync(2, JSON.stringify({ [key]: data.toString("base64") }) + "\\n");
+    if (callback) process.nextTick(callback);
+    return true;
+  };
+}
+process.stdout.write = console("stdout");
+process.stderr.write = console("stderr");
+if (!process.execArgv.includes("--preserve-symlinks")) process.execArgv.push("--preserve-symlinks");
+if (process.env.GEN_REPORT_NODE) process.stderr.write("gen: jsii kernel in one Node process\\n");
+require(path.join(__dirname, "lib", "program.js"));
+"""
+
+
+def _kernel_folder() -> Path | None:
+    spec = importlib.util.find_spec("jsii")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]) / "_embedded" / "jsii"
+
+
+def _kernel_problems() -> list[str]:
+    """Why gen's runtime cannot run the installed jsii kernel (empty: it can)."""
+    folder = _kernel_folder()
+    if folder is None:
+        return ["jsii is not installed"]
+    missing = [name for name in _KERNEL_FILES if not (folder / name).is_file()]
+    if missing:
+        return [f"{folder} has no {', '.join(missing)}"]
+    program = (folder / "lib__program.js").read_text("utf-8")
+    return [why for marker, why in _KERNEL_MARKERS.items() if marker not in program]
+
+
+def _prepare_node() -> dict[str, str]:
+    """Set up the Node process jsii is about to start: gen's preload and, when the installed
+    kernel has the layout it relies on, gen's runtime. Returns the variables to start it with.
+    GEN_PLAIN_CDKTF=1: neither."""
+    if os.environ.get("GEN_PLAIN_CDKTF"):
+        return {}
+    folder = Path(tempfile.mkdtemp(prefix="gen-node-"))
+    atexit.register(shutil.rmtree, folder, True)  # Node reads these files while it runs
+    (folder / "preload.js").write_text(_NODE_PRELOAD_JS, "utf-8")
+    variables = {}
+    options = [os.environ.get("NODE_OPTIONS", ""), f'--require "{folder / "preload.js"}"']
+    if "JSII_RUNTIME" not in os.environ and not _kernel_problems():
+        kernel = _kernel_folder()
+        for name, target in _KERNEL_FILES.items():
+            (folder / target).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(kernel / name, folder / target)
+        (folder / "runtime.js").write_text(_JSII_RUNTIME_JS, "utf-8")
+        variables["JSII_RUNTIME"] = str(folder / "runtime.js")
+        options.append("--preserve-symlinks")
+    variables["NODE_OPTIONS"] = " ".join(o for o in options if o)
+    return variables
+
+
+@contextlib.contextmanager
+def _node_environment():
+    """Within: the variables jsii's Node process must start with (it starts on the first import
+    of a binding package). After: this process's environment as it was, so that programs it
+    starts later (a test's `gen`, say) do not inherit them."""
+    if "jsii" in sys.modules:
+        yield  # Node is running already
+        return
+    variables = {**_quiet_node(), **_prepare_node()}
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _import_package_lightly(package: str) -> None:
@@ -351,13 +565,223 @@ def _import_package_lightly(package: str) -> None:
     importlib.import_module(f"{package}._jsii")
 
 
+# --- Fewer and lighter calls into jsii -----------------------------------------------------
+#
+# Once the fixed cost is gone, a synth's time is per resource: each `bucket.arn` is a round
+# trip to Node (jsii `get`) that returns a token, and every constructor call first runs the
+# bindings' Python type checks (typing.get_type_hints + typeguard on every argument). Both
+# grow with the model; neither changes the output.
+
+class _Reference(str):
+    """A Terraform reference ("${aws_s3_bucket.assets.arn}") computed in Python: the text
+    cdktf resolves the token of `bucket.arn` to."""
+
+    __slots__ = ()
+
+
+# Reference text -> (resource, property getter) for the stack being built: how to fetch the
+# real token when cdktf must tell a reference from literal text (see _with_tokens). Emptied
+# before each stack, as two stacks of one run can have the same reference texts.
+_REFERENCES: dict[str, tuple[object, Callable]] = {}
+# (class, property) -> whether the Python reference was checked equal to cdktf's own.
+_CHECKED: dict[tuple[type, str], bool] = {}
+_DISALLOWED_IN_ID = re.compile(r"[^A-Za-z0-9_-]")  # cdktf's removeDisallowedCharacters
+_MAX_ID = 255  # cdktf's MAX_ID_LEN: longer construct ids get a hashed logical id
+_REFERENCE_TEXT = re.compile(r"\$\{[^${}]*\}")
+
+
+def _reference_property(cls: type, name: str, real: property) -> property:
+    """`real` (a string attribute getter of a resource class) answered in Python.
+
+    cdktf's getter returns a token for `${<type>.<logical id>.<attribute>}`. For a resource
+    made directly in a stack, with no count or for_each, the logical id is its construct id
+    minus disallowed characters, and the attribute is the property's name. The first read of
+    each (class, property) also asks cdktf and compares; on any difference that property
+    goes through jsii from then on.
+    """
+    def get(self):
+        prefix = self.__dict__.get("_gen_reference")
+        checked = _CHECKED.get((cls, name))
+        if prefix is None or checked is False:
+            return real.fget(self)
+        text = _Reference(f"${{{prefix}.{name}}}")
+        if checked is None:
+            from cdktf import Tokenization
+
+            token = real.fget(self)
+            cdktf_text = Tokenization.resolve(token, scope=self.__dict__["_gen_stack"], resolver=_resolver())
+            _CHECKED[(cls, name)] = cdktf_text == text
+            if cdktf_text != text:
+                return token
+        _REFERENCES.setdefault(text, (self, real.fget))
+        return text
+
+    return property(get, real.fset, real.fdel, real.__doc__)
+
+
+@cache
+def _resolver():
+    from cdktf import DefaultTokenResolver, StringConcat
+
+    return DefaultTokenResolver(StringConcat())
+
+
+def _remember_reference_prefix(cls: type, data: bool) -> None:
+    """Wrap cls.__init__ to note `<type>.<logical id>` of each resource made in a stack."""
+    from cdktf import TerraformStack
+
+    init = cls.__init__
+    types_ = {}
+
+    def __init__(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        scope = args[0] if args else kwargs.get("scope")
+        construct_id = args[1] if len(args) > 1 else kwargs.get("id_")
+        if (not isinstance(scope, TerraformStack) or not isinstance(construct_id, str)
+                or kwargs.get("count") is not None or kwargs.get("for_each") is not None):
+            return
+        logical_id = _DISALLOWED_IN_ID.sub("", construct_id)
+        if not logical_id or len(logical_id) > _MAX_ID:
+            return
+        if cls not in types_:
+            types_[cls] = cls.TF_RESOURCE_TYPE
+        self.__dict__["_gen_stack"] = scope
+        self.__dict__["_gen_reference"] = f"{'data.' if data else ''}{types_[cls]}.{logical_id}"
+
+    __init__.__wrapped__ = init
+    cls.__init__ = __init__
+
+
+def _forget_reference_on_set(cls: type, name: str) -> None:
+    """Setting count/for_each (or a new logical id) after construction changes the
+    reference: from then on the object's attributes go through jsii."""
+    real = cls.__dict__[name]
+
+    def set_(self, value):
+        self.__dict__.pop("_gen_reference", None)
+        if isinstance(real, property):
+            real.fset(self, value)
+        else:
+            real(self, value)
+
+    if isinstance(real, property):
+        setattr(cls, name, property(real.fget, set_, real.fdel, real.__doc__))
+    else:
+        setattr(cls, name, set_)
+
+
+def _with_tokens(value):
+    """`value` with every Python-made reference replaced by cdktf's token.
+
+    Inside Terraform functions and operators (Fn.*, Op.*) cdktf escapes `${` in literal
+    strings; only a token renders as a reference there."""
+    if isinstance(value, str):
+        if "${" not in value:
+            return value
+        def token(found):
+            source = _REFERENCES.get(found.group(0))
+            return found.group(0) if source is None else source[1](source[0])
+        return _REFERENCE_TEXT.sub(token, value)
+    if isinstance(value, list):
+        return [_with_tokens(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _with_tokens(v) for k, v in value.items()}
+    return value
+
+
+class _AnyHint(dict):
+    def __missing__(self, key):
+        return None
+
+
+def _no_type_hints(*args, **kwargs):
+    return _AnyHint()
+
+
+def _no_type_check(*args, **kwargs):
+    return None
+
+
+def _typing_without_hints() -> types.ModuleType:
+    import typing
+
+    module = types.ModuleType("typing")
+    module.__dict__.update(typing.__dict__)
+    module.get_type_hints = _no_type_hints
+    return module
+
+
+_BINDING_PREFIXES = ("cdktf", "constructs", *BINDINGS.values())
+
+
+def _lighten_bindings() -> None:
+    """Apply both techniques to every binding module imported so far (again on each call,
+    for modules imported since).
+
+    - Type checks: the generated code runs `typing.get_type_hints(stub)` and typeguard's
+      `check_type` on every argument under `if __debug__:`, as if `python -O` were not
+      given. Each module's own `typing` and `check_type` names are pointed at ones that do
+      nothing. jsii's kernel in Node still checks every value against the assembly's types.
+      GEN_TYPE_CHECKS=1 keeps them (the tests do).
+    - References: string attributes of resources and data sources are answered in Python
+      (_reference_property); `Fn`/`Op` calls get cdktf's tokens back (_with_tokens).
+
+    GEN_PLAIN_CDKTF=1 turns both off (and gen's Node preload and runtime, see _prepare_node).
+    """
+    import jsii
+    import typing
+
+    from cdktf import TerraformDataSource, TerraformElement, TerraformResource
+
+    plain = bool(os.environ.get("GEN_PLAIN_CDKTF"))
+    checks = plain or bool(os.environ.get("GEN_TYPE_CHECKS"))
+    references = not plain
+    if references and not getattr(jsii.sinvoke, "_gen_with_tokens", False):
+        sinvoke = jsii.sinvoke
+
+        def sinvoke_with_tokens(cls, method, args):
+            return sinvoke(cls, method, _with_tokens(args))
+
+        sinvoke_with_tokens._gen_with_tokens = True
+        jsii.sinvoke = sinvoke_with_tokens
+        for cls, name in ((TerraformResource, "count"), (TerraformResource, "for_each"),
+                          (TerraformDataSource, "count"), (TerraformDataSource, "for_each"),
+                          (TerraformElement, "override_logical_id")):
+            _forget_reference_on_set(cls, name)
+    without_hints = None
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".")[0] not in _BINDING_PREFIXES or getattr(module, "_gen_lightened", False):
+            continue
+        if not checks and getattr(module, "typing", None) is typing and callable(getattr(module, "check_type", None)):
+            without_hints = without_hints or _typing_without_hints()
+            module.typing = without_hints
+            module.check_type = _no_type_check
+        if references and name.split(".")[0] in BINDINGS.values():
+            for cls in list(vars(module).values()):
+                if (isinstance(cls, type) and cls.__module__ == name
+                        and issubclass(cls, (TerraformResource, TerraformDataSource))):
+                    _answer_references_in_python(cls, issubclass(cls, TerraformDataSource))
+        module._gen_lightened = True
+
+
+def _answer_references_in_python(cls: type, data: bool) -> None:
+    import builtins
+
+    for name, value in list(vars(cls).items()):
+        if (isinstance(value, property) and value.fget is not None and not name.endswith("_input")
+                and getattr(value.fget, "__annotations__", {}).get("return") is builtins.str):
+            setattr(cls, name, _reference_property(cls, name, value))
+    _remember_reference_prefix(cls, data)
+
+
 def _builders(clouds: set[str]) -> dict:
-    _quiet_node()
-    _lazy_node()
+    with _node_environment():
+        for cloud in sorted(clouds):
+            _import_package_lightly(BINDINGS[cloud])
     builders = {}
     for cloud in sorted(clouds):
-        _import_package_lightly(BINDINGS[cloud])
         builders[cloud] = importlib.import_module(f"providers.{PROVIDER_PACKAGES[cloud]}.stack").build
+    _lighten_bindings()
     return builders
 
 
@@ -369,18 +793,21 @@ def _count_resources(stack_json: dict) -> int:
 
 def _synth_in_process(jobs: list[tuple[int, Environment]], total: int, outdir: Path,
                       progress: Progress | None) -> None:
-    """Build and synthesize `jobs` ((index, env)) as one cdktf App writing into outdir."""
+    """Build and synthesize each of `jobs` ((index, env)) as a cdktf App of its own, writing
+    into outdir/<stack>. An App of one stack can have no cross-stack references, which lets
+    gen's preload skip the resolve pass that only looks for them (_NODE_PRELOAD_JS)."""
     builders = _builders({env.cloud for _, env in jobs})  # silences Node banners first
     from cdktf import App, TerraformStack
 
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    app = App(outdir=str(outdir), stack_traces=False, skip_validation=False)
+    outdir.mkdir(parents=True, exist_ok=True)
     for index, env in jobs:
         if progress:
             progress(index, total, env.stack_name, env.cloud)
+        app = App(outdir=str(outdir / env.stack_name), stack_traces=False, skip_validation=False)
         stack = TerraformStack(app, env.stack_name)
+        _REFERENCES.clear()
         builders[env.cloud](stack, env)
-    app.synth()
+        app.synth()
 
 
 def _synth_in_child(jobs, total, outdir, progress, connection) -> None:
@@ -442,7 +869,7 @@ def _synth_all(jobs: list[tuple[int, Environment]], total: int, scratch: Path,
 
 def _built_file(outdir: Path, env: Environment) -> Path:
     for folder in (outdir, outdir / env.cloud):
-        path = folder / STACKS / env.stack_name / STACK_FILE
+        path = folder / env.stack_name / STACKS / env.stack_name / STACK_FILE
         if path.is_file():
             return path
     raise RuntimeError(f"cdktf wrote no {STACK_FILE} for {env.stack_name}")

@@ -30,8 +30,10 @@ SHOP_STACKS = ["shop-prod-aws", "shop-prod-eu-gcp", "shop-staging-gcp"]  # every
 
 
 def run_gen(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`python -m gen ARGS` as users run it (without the tests' GEN_TYPE_CHECKS unless `env` sets it)."""
+    environment = {k: v for k, v in os.environ.items() if k != "GEN_TYPE_CHECKS"}
     return subprocess.run([sys.executable, "-m", "gen", *args], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, **(env or {})}, timeout=600)
+                          env={**environment, **(env or {})}, timeout=600)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int, int]]:
@@ -64,8 +66,16 @@ def test_light_loading_layout(cloud):
     assert problems == [], (
         f"gen's light loading of the {cloud} bindings no longer fits the installed cdktf/provider "
         "packages (see gen/synth.py, 'Light loading'); synth still works but loads every resource "
-        "module again (slow, ~1 GB). Adapt _import_package_lightly / _LAZY_INDEX_JS to the new "
+        "module again (slow, ~1 GB). Adapt _import_package_lightly / _NODE_PRELOAD_JS to the new "
         "layout:\n  " + "\n  ".join(problems))
+
+
+def test_cdktf_layout():
+    problems = gen_synth.check_cdktf_layout()
+    assert problems == [], (
+        "gen's jsii runtime, Node preload or lighter bindings no longer fit the installed jsii/cdktf "
+        "(see gen/synth.py). Synth falls back to the plain path where it can tell, but adapt "
+        "_JSII_RUNTIME_JS / _NODE_PRELOAD_JS / _lighten_bindings to the new layout:\n  " + "\n  ".join(problems))
 
 
 def test_lazy_index_reads_only_the_generated_layout():
@@ -78,17 +88,40 @@ def test_lazy_index_reads_only_the_generated_layout():
     assert gen_synth._index_problems('"use strict";\n') == ["it exports no modules"]
 
 
-def test_node_loads_provider_modules_lazily_and_prints_no_banner(tmp_path):
-    """A real synth: Node takes the lazy path for both providers, and stderr stays empty."""
-    completed = run_gen("synth", str(SHOP), "--out", str(tmp_path / "out"), env={"GEN_REPORT_LAZY_NODE": "1"})
+def test_node_takes_every_fast_path_and_prints_no_banner(tmp_path):
+    """A real synth: in each cloud's Node process, gen's runtime runs the kernel, the provider's
+    index is lazy, token stack traces are off and each stack is prepared alone; stderr has
+    nothing else."""
+    completed = run_gen("synth", str(SHOP), "--out", str(tmp_path / "out"), env={"GEN_REPORT_NODE": "1"})
     assert completed.returncode == 0, completed.stderr
     lines = completed.stderr.splitlines()
-    assert not [line for line in lines if "eager index" in line], completed.stderr
+    expected = {
+        "gen: jsii kernel in one Node process": 2,
+        "gen: no token stack traces: ": 2,
+        "gen: single-stack prepareStack: ": 2,
+        "gen: lazy index (": 2,
+    }
+    for start, count in expected.items():
+        found = [line for line in lines if line.startswith(start)]
+        assert len(found) == count, (
+            f"expected {count} lines starting {start!r} (one per cloud's Node process): is gen's preload or "
+            f"runtime still given to Node? stderr:\n{completed.stderr}")
     for package in ("provider-aws", "provider-google"):
-        assert [line for line in lines if "gen: lazy index" in line and package in line], (
-            f"Node did not load {package}'s index lazily: is the preload still given to Node? stderr:\n{completed.stderr}")
-    assert [line for line in lines if not line.startswith("gen: lazy index")] == [], (
+        assert [line for line in lines if line.startswith("gen: lazy index") and package in line], completed.stderr
+    assert [line for line in lines if not any(line.startswith(s) for s in expected)] == [], (
         f"unexpected output on stderr (Node/jsii banner?):\n{completed.stderr}")
+
+
+def test_plain_cdktf_gives_the_same_stacks(tmp_path, first_run):
+    """GEN_PLAIN_CDKTF=1 runs jsii and cdktf as shipped (no preload, jsii's own runtime, every
+    reference through jsii, type checks on): the stacks are byte-identical to gen's fast path,
+    which the golden tests hold to the goldens."""
+    completed = run_gen("synth", str(SHOP), "--out", str(tmp_path / "plain"), env={"GEN_PLAIN_CDKTF": "1", "GEN_REPORT_NODE": "1"})
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr == "", completed.stderr  # nothing of gen's preload or runtime ran
+    for stack in SHOP_STACKS:
+        relative = Path(STACKS) / stack / STACK_FILE
+        assert (tmp_path / "plain" / relative).read_bytes() == (first_run / relative).read_bytes(), stack
 
 
 def test_first_run_prints_only_the_table_and_no_banner(first_run):
@@ -330,3 +363,86 @@ def test_one_environment_loads_only_its_own_clouds_bindings(tmp_path):
     )
     completed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert completed.returncode == 0, completed.stderr
+
+
+# --- Lighter bindings: references answered in Python, type checks -------------------------
+
+@pytest.fixture
+def aws_stack(tmp_path):
+    """An empty AWS stack in an App of its own, built in this process like gen builds one."""
+    gen_synth._builders({"aws"})
+    from cdktf import App, TerraformStack
+
+    app = App(outdir=str(tmp_path / "cdktf"), stack_traces=False, skip_validation=True)  # no provider block
+    gen_synth._REFERENCES.clear()
+    return app, TerraformStack(app, "probe")
+
+
+def synthesized_stack(app, tmp_path) -> dict:
+    app.synth()
+    return json.loads((tmp_path / "cdktf" / STACKS / "probe" / STACK_FILE).read_text("utf-8"))
+
+
+def test_every_reference_the_goldens_use_matched_cdktfs_own(synthesized):
+    """The golden synthesis read each (class, attribute) once through jsii as well, and
+    compared: no reference fell back to jsii."""
+    assert synthesized  # the goldens were built in this process
+    assert gen_synth._CHECKED, "no attribute reference was answered in Python"
+    mismatched = sorted(f"{cls.__name__}.{name}" for (cls, name), same in gen_synth._CHECKED.items() if not same)
+    assert mismatched == []
+
+
+def test_references_inside_terraform_functions_stay_references(aws_stack, tmp_path):
+    from cdktf import Fn, TerraformOutput
+    from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+
+    app, stack = aws_stack
+    bucket = S3Bucket(stack, "logs", bucket="logs")
+    assert type(bucket.arn).__name__ == "_Reference" and bucket.arn == "${aws_s3_bucket.logs.arn}"
+    TerraformOutput(stack, "direct", value=Fn.upper(bucket.arn))
+    TerraformOutput(stack, "inside", value=Fn.join(",", [bucket.arn, f"{bucket.arn}/*", "${literal}"]))
+    outputs = synthesized_stack(app, tmp_path)["output"]
+    assert outputs["direct"]["value"] == "${upper(aws_s3_bucket.logs.arn)}"
+    assert outputs["inside"]["value"] == (
+        '${join(",", [aws_s3_bucket.logs.arn, "${aws_s3_bucket.logs.arn}/*", "$${literal}"])}')
+
+
+def test_references_go_through_jsii_where_the_rule_does_not_hold(aws_stack, tmp_path):
+    from cdktf import TerraformIterator, TerraformOutput
+    from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+    from constructs import Construct
+
+    app, stack = aws_stack
+    nested = S3Bucket(Construct(stack, "group"), "nested", bucket="nested")  # logical id gets a hash
+    each = S3Bucket(stack, "each", bucket="each")
+    each.for_each = TerraformIterator.from_list(["a", "b"])  # references become each.*.attr
+    renamed = S3Bucket(stack, "renamed", bucket="renamed")
+    renamed.override_logical_id("other")
+    for name, bucket in (("nested", nested), ("each", each), ("renamed", renamed)):
+        assert type(bucket.arn).__name__ == "str", name
+        TerraformOutput(stack, f"{name}_arn", value=bucket.arn)
+    outputs = synthesized_stack(app, tmp_path)["output"]
+    assert re.fullmatch(r"\$\{aws_s3_bucket\.group_nested_[0-9A-F]{8}\.arn\}", outputs["nested_arn"]["value"])
+    assert outputs["each_arn"]["value"] == "${aws_s3_bucket.each.*.arn}"
+    assert outputs["renamed_arn"]["value"] == "${aws_s3_bucket.other.arn}"
+
+
+def test_a_wrong_type_fails_with_or_without_the_python_type_checks(tmp_path):
+    program = (
+        "from gen import synth\n"
+        "synth._builders({'aws'})\n"
+        "from cdktf import App, TerraformStack\n"
+        "from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket\n"
+        f"app = App(outdir={str(tmp_path / 'o')!r})\n"
+        "try:\n"
+        "    S3Bucket(TerraformStack(app, 's'), 'b', bucket=5)\n"
+        "except Exception as e:\n"
+        "    print(type(e).__name__, str(e).splitlines()[0])\n")
+    results = {}
+    for checks in ("", "1"):
+        environment = {**{k: v for k, v in os.environ.items() if k != "GEN_TYPE_CHECKS"}, "GEN_TYPE_CHECKS": checks}
+        completed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT,
+                                   env=environment, timeout=300)
+        results[checks] = completed.stdout
+    assert results["1"].startswith("TypeError type of argument bucket"), results  # the bindings' own check
+    assert results[""].startswith("RuntimeError Passed to parameter config"), results  # jsii's kernel, in Node

@@ -39,9 +39,16 @@ def container_env(env: Environment, unit: Unit, built) -> list[dict]:
             if setting.attribute == "password":
                 continue  # IAM database authentication: there is no password (docs/google.md)
             db = built.databases[setting.resource]
-            plain[setting.variable] = {
-                "host": db.instance.private_ip_address, "port": str(sql.PORT), "name": db.database.name,
-                "user": sql.iam_user(built.accounts.units[unit.name])}[setting.attribute]
+            if setting.attribute == "host":
+                plain[setting.variable] = db.instance.private_ip_address
+            elif setting.attribute == "port":
+                plain[setting.variable] = str(sql.PORT)
+            elif setting.attribute == "name":
+                plain[setting.variable] = db.database.name
+            elif setting.attribute == "user":
+                plain[setting.variable] = built.accounts.database_user(unit.name)
+            else:
+                raise AssertionError(f"no Google value for {setting}")
         elif setting.kind == "secret":
             secret[setting.variable] = built.secrets[setting.resource].secret_id
         elif setting.kind == "bucket":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cdktf import Fn, TerraformStack
+from cdktf import TerraformStack
 from cdktf_cdktf_provider_google.sql_database import SqlDatabase
 from cdktf_cdktf_provider_google.sql_database_instance import SqlDatabaseInstance
 from cdktf_cdktf_provider_google.sql_user import SqlUser
@@ -22,7 +22,6 @@ EDITION = "ENTERPRISE"
 BACKUP_START_UTC = "02:00"
 MAINTENANCE = {"day": 7, "hour": 3, "update_track": "stable"}  # Sunday 03:00 UTC
 MAX_LOG_RETENTION_DAYS = 7  # point-in-time recovery keeps at most 7 days of logs on ENTERPRISE
-SERVICE_ACCOUNT_SUFFIX = ".gserviceaccount.com"  # Cloud SQL IAM user names are the email without it
 # IAM authentication, and what an audit of the database expects to find logged.
 FLAGS = {
     "cloudsql.iam_authentication": "on",
@@ -50,11 +49,6 @@ class Database:
 
 def instance_name(env: Environment, database: str) -> str:
     return env.name_for(database, names.GOOGLE_SQL_INSTANCE)
-
-
-def iam_user(account) -> str:
-    """The Postgres user name of a service account: its email without `.gserviceaccount.com`."""
-    return Fn.trimsuffix(account.email, SERVICE_ACCOUNT_SUFFIX)
 
 
 def build(stack: TerraformStack, env: Environment, network, accounts, apis: dict) -> dict[str, Database]:
@@ -90,5 +84,5 @@ def build(stack: TerraformStack, env: Environment, network, accounts, apis: dict
             if db.name in unit.uses.databases:
                 out[db.name].users[unit.name] = SqlUser(
                     stack, f"{tf}_{names.terraform_name(unit.name)}_user", instance=instance.name,
-                    name=iam_user(accounts.units[unit.name]), type="CLOUD_IAM_SERVICE_ACCOUNT")
+                    name=accounts.database_user(unit.name), type="CLOUD_IAM_SERVICE_ACCOUNT")
     return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cdktf import TerraformStack
+from cdktf import Fn, TerraformStack
 from cdktf_cdktf_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
 from cdktf_cdktf_provider_google.project_iam_member import ProjectIamMember
 from cdktf_cdktf_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
@@ -29,6 +29,7 @@ SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
 # narrowed by an IAM condition to the instances the unit uses.
 DATABASE_ROLES = ("roles/cloudsql.client", "roles/cloudsql.instanceUser")
 RUN_INVOKER = "roles/run.invoker"
+SERVICE_ACCOUNT_SUFFIX = ".gserviceaccount.com"  # Cloud SQL IAM user names are the email without it
 
 
 @dataclass
@@ -36,6 +37,14 @@ class Accounts:
     units: dict = field(default_factory=dict)  # unit -> ServiceAccount
     schedulers: dict = field(default_factory=dict)  # cron job -> ServiceAccount
     pushers: dict = field(default_factory=dict)  # (topic, subscription) -> ServiceAccount
+    _database_users: dict = field(default_factory=dict)
+
+    def database_user(self, unit: str) -> str:
+        """The Postgres user name of a unit's account (IAM database authentication): its email
+        without `.gserviceaccount.com`. One Terraform expression per unit, however often used."""
+        if unit not in self._database_users:
+            self._database_users[unit] = Fn.trimsuffix(self.units[unit].email, SERVICE_ACCOUNT_SUFFIX)
+        return self._database_users[unit]
 
 
 def member(account: ServiceAccount) -> str:
