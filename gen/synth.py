@@ -24,9 +24,9 @@ Speed (docs/performance.md has the figures; every technique lives in this module
   (`bucket.arn`) are answered in Python instead of by a round trip to Node, and the
   bindings' Python-side type checks (the ones `python -O` drops) are skipped; jsii's kernel
   still checks every value in Node.
-- One process per cloud: when a run has stacks of both clouds and jsii is not loaded yet,
-  each cloud's stacks are built in a forked process of their own, in parallel, each
-  loading only its own cloud's bindings.
+- One process per cloud: when a run has stacks of both clouds and jsii's Node process is
+  not running yet, each cloud's stacks are built in a forked process of their own, in
+  parallel, each loading only its own cloud's bindings.
 - jsii's own package cache (~/.cache/aws/jsii/package-cache, or
   JSII_RUNTIME_PACKAGE_CACHE_ROOT) keeps the extracted assemblies and a lazy type index
   between runs; the first run on a machine pays for filling it.
@@ -521,12 +521,18 @@ def _prepare_node() -> dict[str, str]:
     return variables
 
 
+def _node_started() -> bool:
+    """Whether jsii's Node process runs in this process: it starts with the first assembly
+    load, which is always constructs' (cdktf and every provider depend on it)."""
+    return "constructs._jsii" in sys.modules
+
+
 @contextlib.contextmanager
 def _node_environment():
     """Within: the variables jsii's Node process must start with (it starts on the first import
     of a binding package). After: this process's environment as it was, so that programs it
     starts later (a test's `gen`, say) do not inherit them."""
-    if "jsii" in sys.modules:
+    if _node_started():
         yield  # Node is running already
         return
     variables = {**_quiet_node(), **_prepare_node()}
@@ -791,32 +797,46 @@ def _count_resources(stack_json: dict) -> int:
     return sum(len(v) for v in stack_json.get("resource", {}).values())
 
 
-def _synth_in_process(jobs: list[tuple[int, Environment]], total: int, outdir: Path,
-                      progress: Progress | None) -> None:
-    """Build and synthesize each of `jobs` ((index, env)) as a cdktf App of its own, writing
-    into outdir/<stack>. An App of one stack can have no cross-stack references, which lets
-    gen's preload skip the resolve pass that only looks for them (_NODE_PRELOAD_JS)."""
-    builders = _builders({env.cloud for _, env in jobs})  # silences Node banners first
+# What a synthesized stack is, for its fingerprint file: (resources, SHA-256 of the file).
+Built = dict[str, tuple[int, str]]
+
+
+def _synth_in_process(jobs: list[tuple[int, Environment]], total: int, scratch: Path,
+                      progress: Progress | None) -> Built:
+    """Build and synthesize each of `jobs` ((index, env)) as a cdktf App of its own, and write
+    each stack's file, in gen's stable layout, to scratch/new/<stack>/cdk.tf.json.
+
+    An App of one stack can have no cross-stack references, which lets gen's preload skip the
+    resolve pass that only looks for them (_NODE_PRELOAD_JS)."""
+    builders = _builders({env.cloud for _, env in jobs})
     from cdktf import App, TerraformStack
 
-    outdir.mkdir(parents=True, exist_ok=True)
+    built = {}
+    (scratch / "cdktf").mkdir(parents=True, exist_ok=True)  # cdktf makes only the last folder
     for index, env in jobs:
         if progress:
             progress(index, total, env.stack_name, env.cloud)
-        app = App(outdir=str(outdir / env.stack_name), stack_traces=False, skip_validation=False)
+        cdktf_out = scratch / "cdktf" / env.stack_name
+        app = App(outdir=str(cdktf_out), stack_traces=False, skip_validation=False)
         stack = TerraformStack(app, env.stack_name)
         _REFERENCES.clear()
         builders[env.cloud](stack, env)
         app.synth()
+        cdktf_file = cdktf_out / STACKS / env.stack_name / STACK_FILE
+        if not cdktf_file.is_file():
+            raise RuntimeError(f"cdktf wrote no {STACK_FILE} for {env.stack_name}")
+        data = json.loads(cdktf_file.read_text("utf-8"))
+        written = _write_json(scratch / "new" / env.stack_name / STACK_FILE, data)
+        built[env.stack_name] = (_count_resources(data), hashlib.sha256(written).hexdigest())
+    return built
 
 
-def _synth_in_child(jobs, total, outdir, progress, connection) -> None:
+def _synth_in_child(jobs, total, scratch, progress, connection) -> None:
     # A forked child inherits the parent's exit hooks; run only its own (jsii's, which stops
     # this child's Node process, and the preload's clean-up) when it is done.
     atexit._clear()
     try:
-        _synth_in_process(jobs, total, outdir, progress)
-        connection.send(None)
+        connection.send(_synth_in_process(jobs, total, scratch, progress))
     except BaseException as e:  # noqa: BLE001 - handed to the parent, which raises it
         import pickle
 
@@ -831,17 +851,15 @@ def _synth_in_child(jobs, total, outdir, progress, connection) -> None:
 
 
 def _synth_all(jobs: list[tuple[int, Environment]], total: int, scratch: Path,
-               progress: Progress | None) -> Path:
-    """Synthesize every job; return the cdktf output folder. Stacks of different clouds are
-    built by one forked process per cloud, in parallel, unless jsii is loaded already here
-    (a forked child must not share a running Node process) or the platform cannot fork."""
+               progress: Progress | None) -> Built:
+    """Synthesize every job into scratch/new. Stacks of different clouds are built by one
+    forked process per cloud, in parallel, unless jsii's Node process runs here already (a
+    forked child must not share it) or the platform cannot fork."""
     import multiprocessing
 
-    outdir = scratch / "cdktf"
     clouds = sorted({env.cloud for _, env in jobs})
-    if len(clouds) < 2 or "jsii" in sys.modules or "fork" not in multiprocessing.get_all_start_methods():
-        _synth_in_process(jobs, total, outdir, progress)
-        return outdir
+    if len(clouds) < 2 or _node_started() or "fork" not in multiprocessing.get_all_start_methods():
+        return _synth_in_process(jobs, total, scratch, progress)
     context = multiprocessing.get_context("fork")
     for stream in (sys.stdout, sys.stderr):  # or a child would print what is buffered again
         stream.flush()
@@ -849,30 +867,24 @@ def _synth_all(jobs: list[tuple[int, Environment]], total: int, scratch: Path,
     for cloud in clouds:
         receive, send = context.Pipe(duplex=False)
         child = context.Process(target=_synth_in_child, name=f"gen-synth-{cloud}",
-                                args=([j for j in jobs if j[1].cloud == cloud], total, outdir / cloud, progress, send))
+                                args=([j for j in jobs if j[1].cloud == cloud], total, scratch, progress, send))
         child.start()
         send.close()
         children.append((cloud, child, receive))
-    errors = []
+    built, errors = {}, []
     for cloud, child, receive in children:
         try:
-            error = receive.recv()
+            result = receive.recv()
         except EOFError:
-            error = RuntimeError(f"the {cloud} synthesis process ended without a result")
+            result = RuntimeError(f"the {cloud} synthesis process ended without a result")
         child.join()
-        if error is not None:
-            errors.append(error)
+        if isinstance(result, BaseException):
+            errors.append(result)
+        else:
+            built.update(result)
     if errors:
         raise errors[0]
-    return outdir
-
-
-def _built_file(outdir: Path, env: Environment) -> Path:
-    for folder in (outdir, outdir / env.cloud):
-        path = folder / env.stack_name / STACKS / env.stack_name / STACK_FILE
-        if path.is_file():
-            return path
-    raise RuntimeError(f"cdktf wrote no {STACK_FILE} for {env.stack_name}")
+    return built
 
 
 def synth_environments(environments: list[Environment], out_dir: Path, force: bool = False,
@@ -900,14 +912,11 @@ def synth_environments(environments: list[Environment], out_dir: Path, force: bo
         scratch = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
         try:
             jobs = list(enumerate((env for env, _ in stale), 1))
-            outdir = _synth_all(jobs, len(jobs), scratch, progress)
+            built = _synth_all(jobs, len(jobs), scratch, progress)
             for env, print_ in stale:
-                data = json.loads(_built_file(outdir, env).read_text("utf-8"))
-                written = _write_json(scratch / "new" / env.stack_name / STACK_FILE, data)
-                resources = _count_resources(data)
+                resources, sha256 = built[env.stack_name]
                 _write_json(scratch / "new" / env.stack_name / FINGERPRINT_FILE, {
-                    "fingerprint": print_, "format": FINGERPRINT_FORMAT, "resources": resources,
-                    "sha256": hashlib.sha256(written).hexdigest()})
+                    "fingerprint": print_, "format": FINGERPRINT_FORMAT, "resources": resources, "sha256": sha256})
                 results[env.stack_name] = StackResult(env.stack_name, env.name, env.cloud, resources,
                                                       _shown_path(out_dir, env))
             _publish(scratch, out_dir, [env.stack_name for env, _ in stale])
