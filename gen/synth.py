@@ -498,6 +498,18 @@ def _kernel_problems() -> list[str]:
     return [why for marker, why in _KERNEL_MARKERS.items() if marker not in program]
 
 
+def _providers_indexed() -> bool:
+    """Whether jsii's package cache holds the type index of every provider package in it.
+
+    jsii builds that index in a worker thread that outlives the run that started it; in gen's
+    one-process runtime it would be stopped with the run, and every later run would parse
+    the whole 130 MB assembly again. Until the index exists, gen uses jsii's own runtime."""
+    root = Path(os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT")
+                or Path.home() / ".cache" / "aws" / "jsii" / "package-cache")
+    versions = [v for v in root.glob("@cdktf/provider-*/*/*") if v.is_dir()]
+    return bool(versions) and all((v / ".jsii.runtime-index.v1").is_file() for v in versions)
+
+
 def _prepare_node() -> dict[str, str]:
     """Set up the Node process jsii is about to start: gen's preload and, when the installed
     kernel has the layout it relies on, gen's runtime. Returns the variables to start it with.
@@ -509,7 +521,7 @@ def _prepare_node() -> dict[str, str]:
     (folder / "preload.js").write_text(_NODE_PRELOAD_JS, "utf-8")
     variables = {}
     options = [os.environ.get("NODE_OPTIONS", ""), f'--require "{folder / "preload.js"}"']
-    if "JSII_RUNTIME" not in os.environ and not _kernel_problems():
+    if "JSII_RUNTIME" not in os.environ and _providers_indexed() and not _kernel_problems():
         kernel = _kernel_folder()
         for name, target in _KERNEL_FILES.items():
             (folder / target).parent.mkdir(parents=True, exist_ok=True)
