@@ -28,8 +28,13 @@ Speed (docs/performance.md has the figures; every technique lives in this module
   not running yet, each cloud's stacks are built in a forked process of their own, in
   parallel, each loading only its own cloud's bindings.
 - jsii's own package cache (~/.cache/aws/jsii/package-cache, or
-  JSII_RUNTIME_PACKAGE_CACHE_ROOT) keeps the extracted assemblies and a lazy type index
-  between runs; the first run on a machine pays for filling it.
+  JSII_RUNTIME_PACKAGE_CACHE_ROOT) keeps the extracted assemblies and a type index between
+  runs, so that the kernel reads only the types a stack uses. The first run on a machine
+  fills it: gen's runtime builds each missing index in a Node process of its own before the
+  kernel loads the package (the kernel would parse the whole 130 MB provider assembly and
+  build the index alongside, twice the memory), and the preload keeps Node alive until any
+  index jsii started in a worker thread is written (jsii's process.exit would cut it off,
+  and every later run would parse the whole assembly again).
 
 tests/test_synth.py checks the layouts these techniques rely on (check_light_loading), so a
 cdktf or provider upgrade that changes them fails with a clear message, not a slowdown.
@@ -245,6 +250,31 @@ const TERRAFORM_STACK = new RegExp(%(terraform_stack)s);
 const EXPORT = new RegExp(%(export)s);
 const OTHER = [%(other)s].map((p) => new RegExp(p));
 const report = process.env.GEN_REPORT_NODE ? (m) => process.stderr.write(`gen: ${m}\\n`) : () => {};
+const threads = require("worker_threads");
+if (threads.isMainThread) {
+  // jsii writes a package's type index in a worker thread while the run goes on; the
+  // kernel's process.exit at the end of the run would stop it half-way, and every later
+  // run would parse the whole assembly again. Exit once those workers are done.
+  const indexing = new Set();
+  const Worker = threads.Worker;
+  threads.Worker = class extends Worker {
+    constructor(file, ...rest) {
+      super(file, ...rest);
+      if (!/runtime-index-worker\\.js$/.test(String(file))) return;
+      indexing.add(this);
+      this.once("exit", () => indexing.delete(this));
+      report(`building jsii's type index in a worker: ${JSON.stringify(rest[0] && rest[0].workerData)}`);
+    }
+  };
+  const exit = process.exit;
+  process.exit = function (code) {
+    if (indexing.size === 0) return exit.call(process, code);
+    report(`waiting for ${indexing.size} type index worker(s) before exiting`);
+    const started = Date.now();
+    const done = [...indexing].map((worker) => new Promise((resolve) => worker.once("exit", resolve)));
+    Promise.all(done).then(() => { report(`type index written after ${Date.now() - started} ms more`); exit.call(process, code); });
+  };
+}
 const load = Module._extensions[".js"];
 Module._extensions[".js"] = function (module, filename) {
   if (NO_STACK_TRACES && STACK_TRACE.test(filename)) {
@@ -451,6 +481,8 @@ _KERNEL_FILES = {"lib__program.js": "lib/program.js", "lib__runtime-index-worker
 _KERNEL_MARKERS = {
     "readFD:3,writeFD:3": "the kernel no longer talks over fd 3",
     'process.execArgv.includes("--preserve-symlinks")': "the kernel no longer checks execArgv for --preserve-symlinks",
+    "ASSEMBLY_SUPPORTED_FEATURES=[": "the kernel no longer lists ASSEMBLY_SUPPORTED_FEATURES",
+    "manifestFileName(": "the kernel no longer reads a type index manifest",
 }
 _JSII_RUNTIME_JS = """\
 "use strict";
@@ -474,7 +506,42 @@ function console(key) {
 process.stdout.write = console("stdout");
 process.stderr.write = console("stderr");
 if (!process.execArgv.includes("--preserve-symlinks")) process.execArgv.push("--preserve-symlinks");
-if (process.env.GEN_REPORT_NODE) process.stderr.write("gen: jsii kernel in one Node process\\n");
+const report = process.env.GEN_REPORT_NODE ? (m) => process.stderr.write(`gen: ${m}\\n`) : () => {};
+report("jsii kernel in one Node process");
+// A package in jsii's cache without a type index: the kernel would parse its whole assembly
+// here (a provider's is 130 MB, ~450 MB of memory) and build the index in a worker thread
+// alongside (as much again). Build the index first, in a process of its own, so that this
+// process reads only the types it uses, as on every later run.
+const MANIFEST = /^(.*)[\\/]\\.jsii\\.runtime\\.v\\d+\\.json$/;
+const INDEXER = `
+  const { Worker } = require("worker_threads");
+  const [script, packageDir, features] = process.argv.slice(1);
+  new Worker(script, { workerData: { packageDir, supportedFeatures: JSON.parse(features) } })
+    .on("message", (m) => { if (m && m.error) { process.stderr.write(String(m.error)); process.exitCode = 1; } })
+    .on("error", (e) => { process.stderr.write(String((e && e.stack) || e)); process.exitCode = 1; });`;
+const indexed = new Set();
+const readFileSync = fs.readFileSync;
+fs.readFileSync = function (file, ...rest) {
+  const found = typeof file === "string" && MANIFEST.exec(file);
+  if (found && !indexed.has(found[1])) {
+    indexed.add(found[1]);
+    if (!fs.existsSync(file) && fs.existsSync(path.join(found[1], ".jsii"))) buildIndex(found[1]);
+  }
+  return readFileSync.call(this, file, ...rest);
+};
+function buildIndex(packageDir) {
+  const program = readFileSync(path.join(__dirname, "lib", "program.js"), "utf-8");
+  const features = /ASSEMBLY_SUPPORTED_FEATURES=(\\[[^\\]]*\\])/.exec(program);
+  if (!features) return report(`no ASSEMBLY_SUPPORTED_FEATURES in the kernel: ${packageDir} indexed by the kernel`);
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  const started = Date.now();
+  const run = require("child_process").spawnSync(process.execPath,
+    ["-e", INDEXER, path.join(__dirname, "lib", "runtime-index-worker.js"), packageDir, features[1]],
+    { env, stdio: ["ignore", "ignore", "pipe"], encoding: "utf-8" });
+  report(run.status === 0 ? `type index built in ${Date.now() - started} ms by its own process: ${packageDir}`
+    : `type index not built (${run.error || run.stderr || run.status}): ${packageDir} indexed by the kernel`);
+}
 require(path.join(__dirname, "lib", "program.js"));
 """
 
@@ -498,18 +565,6 @@ def _kernel_problems() -> list[str]:
     return [why for marker, why in _KERNEL_MARKERS.items() if marker not in program]
 
 
-def _providers_indexed() -> bool:
-    """Whether jsii's package cache holds the type index of every provider package in it.
-
-    jsii builds that index in a worker thread that outlives the run that started it; in gen's
-    one-process runtime it would be stopped with the run, and every later run would parse
-    the whole 130 MB assembly again. Until the index exists, gen uses jsii's own runtime."""
-    root = Path(os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT")
-                or Path.home() / ".cache" / "aws" / "jsii" / "package-cache")
-    versions = [v for v in root.glob("@cdktf/provider-*/*/*") if v.is_dir()]
-    return bool(versions) and all((v / ".jsii.runtime-index.v1").is_file() for v in versions)
-
-
 def _prepare_node() -> dict[str, str]:
     """Set up the Node process jsii is about to start: gen's preload and, when the installed
     kernel has the layout it relies on, gen's runtime. Returns the variables to start it with.
@@ -521,7 +576,7 @@ def _prepare_node() -> dict[str, str]:
     (folder / "preload.js").write_text(_NODE_PRELOAD_JS, "utf-8")
     variables = {}
     options = [os.environ.get("NODE_OPTIONS", ""), f'--require "{folder / "preload.js"}"']
-    if "JSII_RUNTIME" not in os.environ and _providers_indexed() and not _kernel_problems():
+    if "JSII_RUNTIME" not in os.environ and not _kernel_problems():
         kernel = _kernel_folder()
         for name, target in _KERNEL_FILES.items():
             (folder / target).parent.mkdir(parents=True, exist_ok=True)

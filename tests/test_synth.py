@@ -101,6 +101,7 @@ def test_node_takes_every_fast_path_and_prints_no_banner(tmp_path):
         "gen: single-stack prepareStack: ": 2,
         "gen: lazy index (": 2,
     }
+    lines = [line for line in lines if not line.startswith("gen: type index built in ")]  # a new jsii cache
     for start, count in expected.items():
         found = [line for line in lines if line.startswith(start)]
         assert len(found) == count, (
@@ -110,6 +111,48 @@ def test_node_takes_every_fast_path_and_prints_no_banner(tmp_path):
         assert [line for line in lines if line.startswith("gen: lazy index") and package in line], completed.stderr
     assert [line for line in lines if not any(line.startswith(s) for s in expected)] == [], (
         f"unexpected output on stderr (Node/jsii banner?):\n{completed.stderr}")
+
+
+def test_an_empty_jsii_cache_gets_every_type_index_on_the_first_run(tmp_path):
+    """The first run on a machine fills jsii's package cache. gen builds each package's type
+    index in a process of its own before the kernel loads it, so the kernel never parses a
+    whole provider assembly, and the next run finds every index and builds none."""
+    cache = tmp_path / "jsii-cache"
+    env = {"JSII_RUNTIME_PACKAGE_CACHE_ROOT": str(cache), "GEN_REPORT_NODE": "1"}
+    first = run_gen("synth", str(SHOP), "--env", "prod", "--out", str(tmp_path / "first"), env=env)
+    assert first.returncode == 0, first.stderr
+    built = [line for line in first.stderr.splitlines() if line.startswith("gen: type index built in ")]
+    assert any("provider-aws" in line for line in built), first.stderr
+    assert "waiting for" not in first.stderr and "in a worker" not in first.stderr, first.stderr
+    packages = [p for p in cache.glob("**/.jsii") if p.is_file()]
+    assert {p.parent.parent.parent.name for p in packages} >= {"provider-aws", "cdktf", "constructs"}, packages
+    for assembly in packages:
+        assert (assembly.parent / ".jsii.runtime-index.v1").is_file(), f"no type index next to {assembly}"
+    again = run_gen("synth", str(SHOP), "--env", "prod", "--force", "--out", str(tmp_path / "again"), env=env)
+    assert again.returncode == 0, again.stderr
+    assert "type index" not in again.stderr, again.stderr
+    relative = Path(STACKS) / "shop-prod-aws" / STACK_FILE
+    assert (tmp_path / "again" / relative).read_bytes() == (tmp_path / "first" / relative).read_bytes()
+
+
+@pytest.mark.parametrize("preload", [True, False])
+def test_node_waits_for_a_type_index_worker_before_exiting(tmp_path, preload):
+    """Where jsii's kernel builds a type index in a worker thread (its own runtime, or a kernel
+    gen's runtime does not fit), its process.exit at the end of the run would stop the worker;
+    gen's preload makes Node exit once the worker is done. Without the preload the index is lost,
+    which shows this test can fail."""
+    (tmp_path / "preload.js").write_text(gen_synth._NODE_PRELOAD_JS, "utf-8")
+    (tmp_path / "runtime-index-worker.js").write_text(
+        'const { workerData } = require("worker_threads");\n'
+        'setTimeout(() => require("fs").writeFileSync(workerData.out, "index"), 300);\n', "utf-8")
+    program = ('const { Worker } = require("worker_threads");\n'
+               f'new Worker({json.dumps(str(tmp_path / "runtime-index-worker.js"))}, '
+               f'{{ workerData: {{ out: {json.dumps(str(tmp_path / "index"))} }} }});\n'
+               'process.exit(0);\n')
+    command = [os.environ.get("JSII_NODE", "node"), *(["--require", str(tmp_path / "preload.js")] if preload else []), "-e", program]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    assert (tmp_path / "index").exists() == preload
 
 
 def test_plain_cdktf_gives_the_same_stacks(tmp_path, first_run):
