@@ -12,7 +12,8 @@ Each round measures, one after the other (side by side, so drift hits all alike)
   2 aws/gcp  gen synth examples/shop.json --env prod (aws) / --env staging (gcp), empty folder
   3 again    gen synth examples/shop.json on the output of (1): nothing to do
   5 x10      gen synth on a model ten times shop.json (made here, in a temp folder)
-  fresh      (1) with an empty jsii package cache: the first run on a new machine (not a target)
+  fresh      (1) with an empty jsii package cache: the first run on a new machine (its time
+             is not a target; its memory is, as for every run)
 
 Wall time is the median of the rounds. Peak memory is the largest resident set of any one
 process of a run (Python, its forked per-cloud processes or Node), from os.wait4: the kernel
@@ -176,8 +177,8 @@ def main() -> None:
         print(f"{case:<9} {what:<60} {median[case]:7.2f} {ratio:7.3f}  {max(peaks[case]):7d}  "
               f"{target}: {'met' if ratio <= limit else 'MISSED'}")
     ours = [c for c in cases if c != "baseline"]
-    peak = max(max(peaks[c]) for c in ours if c != "fresh")
-    print(f"{'4 memory':<9} {'peak RSS of any one process, every run but fresh':<60} {'':>7} {'':>7}  {peak:7d}  "
+    peak = max(max(peaks[c]) for c in ours)
+    print(f"{'4 memory':<9} {'peak RSS of any one process, every run (fresh too)':<60} {'':>7} {'':>7}  {peak:7d}  "
           f"<= 700 MB: {'met' if peak <= 700 else 'MISSED'}")
     growth = median["5 x10"] / median["1 all"]
     print(f"{'5 x10':<9} {'ten times shop.json, every cloud environment, empty output':<60} {median['5 x10']:7.2f} "
@@ -185,7 +186,7 @@ def main() -> None:
           f"{'met' if growth <= 1.5 else 'MISSED'}")
     if "fresh" in cases:
         print(f"{'fresh':<9} {'figure 1 with an empty jsii package cache (first run)':<60} {median['fresh']:7.2f} "
-              f"{median['fresh'] / base:7.3f}  {max(peaks['fresh']):7d}  (not a target)")
+              f"{median['fresh'] / base:7.3f}  {max(peaks['fresh']):7d}  (time: not a target)")
 
 
 if __name__ == "__main__":
