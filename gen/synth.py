@@ -875,6 +875,28 @@ def _synth_in_process(jobs: list[tuple[int, Environment]], total: int, scratch: 
 
     An App of one stack can have no cross-stack references, which lets gen's preload skip the
     resolve pass that only looks for them (_NODE_PRELOAD_JS)."""
+    with _no_cycle_collection():
+        return _build_and_synth(jobs, total, scratch, progress)
+
+
+@contextlib.contextmanager
+def _no_cycle_collection():
+    """Python's cycle collector off while stacks are built: it would walk the growing heap of
+    binding objects again and again (~4 % of a synth) and find little to free in a run this
+    short; memory is freed as usual when the run or the with block ends."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_and_synth(jobs: list[tuple[int, Environment]], total: int, scratch: Path,
+                     progress: Progress | None) -> Built:
     builders = _builders({env.cloud for _, env in jobs})
     from cdktf import App, TerraformStack
 
