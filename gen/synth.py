@@ -388,19 +388,33 @@ def check_light_loading(cloud: str) -> list[str]:
     if getter not in (sample.read_text("utf-8") if sample.is_file() else ""):
         problems.append(f"{package}.{module} no longer reads `{attribute}` as a `builtins.str` property through "
                         "jsii.get: references are no longer answered in Python (_reference_property)")
+    tarball = _bundled_tarball(folder)
+    if isinstance(tarball, str):
+        return problems + [tarball]
+    with tarfile.open(tarball) as tar:
+        index_js = _member_text(tar, "package/lib/index.js")
+    if index_js is None:
+        problems.append(f"{tarball.name} has no package/lib/index.js")
+    else:
+        problems += [f"{tarball.name} lib/index.js: {p}" for p in _index_problems(index_js)[:5]]
+    return problems
+
+
+def _bundled_tarball(folder: Path) -> Path | str:
+    """The one assembly tarball a binding package bundles in _jsii/, or what is wrong."""
     tarballs = sorted((folder / "_jsii").glob("*.jsii.tgz"))
     if len(tarballs) != 1:
-        return problems + [f"{folder / '_jsii'} should hold one .jsii.tgz, found {len(tarballs)}"]
-    with tarfile.open(tarballs[0]) as tar:
-        try:
-            member = tar.extractfile("package/lib/index.js")
-        except KeyError:
-            member = None
-        if member is None:
-            problems.append(f"{tarballs[0].name} has no package/lib/index.js")
-        else:
-            problems += [f"{tarballs[0].name} lib/index.js: {p}" for p in _index_problems(member.read().decode("utf-8"))[:5]]
-    return problems
+        return f"{folder / '_jsii'} should hold one .jsii.tgz, found {len(tarballs)}"
+    return tarballs[0]
+
+
+def _member_text(tar, name: str) -> str | None:
+    """The text of file `name` in an open tarball, or None when it has no such file."""
+    try:
+        member = tar.extractfile(name)
+    except KeyError:
+        return None
+    return None if member is None else member.read().decode("utf-8")
 
 
 def check_cdktf_layout() -> list[str]:
@@ -419,9 +433,9 @@ def check_cdktf_layout() -> list[str]:
     for needed, why in (*_BINDING_LAYOUT, ("jsii.sinvoke(", "static calls through jsii.sinvoke")):
         if needed not in python:
             problems.append(f"cdktf's Python bindings no longer have {why} (_lighten_bindings)")
-    tarballs = sorted((folder / "_jsii").glob("*.jsii.tgz"))
-    if len(tarballs) != 1:
-        return problems + [f"{folder / '_jsii'} should hold one .jsii.tgz, found {len(tarballs)}"]
+    tarball = _bundled_tarball(folder)
+    if isinstance(tarball, str):
+        return problems + [tarball]
     expected = {
         "package/lib/tokens/private/stack-trace.js": ["exports.captureStackTrace = captureStackTrace;"],
         "package/lib/terraform-stack.js": [
@@ -433,19 +447,15 @@ def check_cdktf_layout() -> list[str]:
             "return (0, tfExpression_1.ref)(`${this.terraformResourceType}.${this.friendlyUniqueId}"
             "${this.forEach ? \".*\" : \"\"}.${terraformAttribute}`, this.cdktfStack);"],
     }
-    with tarfile.open(tarballs[0]) as tar:
+    with tarfile.open(tarball) as tar:
         for name, snippets in expected.items():
-            try:
-                member = tar.extractfile(name)
-            except KeyError:
-                member = None
-            text = member.read().decode("utf-8") if member is not None else ""
-            problems += [f"{tarballs[0].name} {name} no longer has {snippet[:90]!r}" for snippet in snippets
+            text = _member_text(tar, name) or ""
+            problems += [f"{tarball.name} {name} no longer has {snippet[:90]!r}" for snippet in snippets
                          if snippet not in text]
         preparing = sum(tar.extractfile(m).read().decode("utf-8", "replace").count("context.preparing")
                         for m in tar.getmembers() if m.isfile() and m.name.endswith(".js"))
         if preparing != 1:
-            problems.append(f"{tarballs[0].name}: `context.preparing` is read in {preparing} places, not only by "
+            problems.append(f"{tarball.name}: `context.preparing` is read in {preparing} places, not only by "
                             "cross-stack references: the single-stack prepareStack may no longer be safe")
     return problems
 
