@@ -208,7 +208,7 @@ def _up_to_date(out_dir: Path, env: Environment, print_: str, manifest) -> dict 
 
 # --- Light loading of cdktf and the bindings ---------------------------------------------
 
-# Node preload (NODE_OPTIONS=--require), two parts.
+# Node preload (NODE_OPTIONS=--require), four parts.
 #
 # 1. Lazy provider index: makes the exports of a provider package's
 # lib/index.js lazy. That file is `exports.<name> = require("./<module>");` once per
@@ -230,6 +230,10 @@ def _up_to_date(out_dir: Path, env: Environment, print_: str, manifest) -> dict 
 # outputs and remote state. gen synthesizes each stack in an App of its own, where there are
 # no other stacks; for such a stack the preload's prepareStack only makes sure it has a
 # backend, as the original does first. Stacks in an App with others are prepared in full.
+#
+# 4. Exit once jsii's type index is written: jsii builds a package's index in a worker thread
+# and its kernel calls process.exit at the end of the run, which would stop the worker
+# half-way (gen's runtime builds missing indexes beforehand; this covers jsii's own runtime).
 _EXPORT_LINE = r'^exports\.([A-Za-z_$][\w$]*) = require\("(\./[^"]+)"\);$'
 _OTHER_LINES = (r'^"use strict";$', r'^\s*(/\*\*|\*|\*/|//).*$', r'^$',
                 r'^Object\.defineProperty\(exports, "__esModule", \{ value: true \}\);$',
@@ -239,8 +243,9 @@ _STACK_TRACE_PATH = r'[\\/]cdktf[\\/]lib[\\/]tokens[\\/]private[\\/]stack-trace\
 _TERRAFORM_STACK_PATH = r'[\\/]cdktf[\\/]lib[\\/]terraform-stack\.js$'
 _NODE_PRELOAD_JS = """\
 "use strict";
-// Written by gen (gen/synth.py): load a cdktf provider's resource modules on first use, and
-// skip cdktf's stack trace of every token.
+// Written by gen (gen/synth.py): load a cdktf provider's resource modules on first use, skip
+// cdktf's stack trace of every token, prepare a lone stack without the cross-stack pass, and
+// exit only once jsii's type index workers are done.
 const Module = require("module");
 const fs = require("fs");
 const INDEX = new RegExp(%(index)s);
