@@ -19,11 +19,15 @@ Speed (docs/performance.md has the figures; every technique lives in this module
   resource modules (about 2 s and 400 MB in Node); a preload script (_NODE_PRELOAD_JS, given
   to Node with NODE_OPTIONS=--require) turns those exports into getters that load a
   resource module the first time jsii looks up one of its types. The same preload stops
-  cdktf from recording a JavaScript stack trace for every token it creates.
-- Fewer jsii calls per resource (_lighten_bindings): string attribute references
-  (`bucket.arn`) are answered in Python instead of by a round trip to Node, and the
-  bindings' Python-side type checks (the ones `python -O` drops) are skipped; jsii's kernel
-  still checks every value in Node.
+  cdktf from recording a JavaScript stack trace for every token it creates, and resolves
+  plain values without cdktf's per-value bookkeeping (plainValuesFirst).
+- Fewer and lighter jsii calls per resource (_lighten_bindings): string attribute references
+  (`bucket.arn`) are answered in Python instead of by a round trip to Node, the bindings'
+  Python-side type checks (the ones `python -O` drops) are skipped (jsii's kernel still
+  checks every value in Node), structs are sent with only the values they hold
+  (_struct_values_only), and creates are written and read without cattrs (_lean_creates).
+- One Node process running an edited copy of jsii's kernel (_JSII_RUNTIME_JS,
+  _KERNEL_PATCHES) instead of jsii's relay process and kernel.
 - One process per cloud: when a run has stacks of both clouds and jsii's Node process is
   not running yet, each cloud's stacks are built in a forked process of their own, in
   parallel, each loading only its own cloud's bindings.
@@ -36,8 +40,10 @@ Speed (docs/performance.md has the figures; every technique lives in this module
   index jsii started in a worker thread is written (jsii's process.exit would cut it off,
   and every later run would parse the whole assembly again).
 
-tests/test_synth.py checks the layouts these techniques rely on (check_light_loading), so a
-cdktf or provider upgrade that changes them fails with a clear message, not a slowdown.
+tests/test_synth.py checks the layouts these techniques rely on (check_light_loading,
+check_cdktf_layout), so a cdktf, jsii or provider upgrade that changes them fails with a clear
+message, not a slowdown; at synth time each technique falls back to the plain path where what
+it relies on does not hold.
 
 Node: cdktf runs its constructs in a Node.js process through jsii. gen uses the machine's
 `node` (or the one `JSII_NODE` names) and silences jsii's banners about Node versions it
@@ -234,6 +240,16 @@ def _up_to_date(out_dir: Path, env: Environment, print_: str, manifest) -> dict 
 # 4. Exit once jsii's type index is written: jsii builds a package's index in a worker thread
 # and its kernel calls process.exit at the end of the run, which would stop the worker
 # half-way (gen's runtime builds missing indexes beforehand; this covers jsii's own runtime).
+#
+# 5. Plain values resolved without cdktf's per-value bookkeeping: cdktf's synth resolves every
+# value of every resource twice (each element's toTerraform, then the merged stack), and its
+# resolve (lib/tokens/private/resolve.js) makes a new context, two closures and a copy of the
+# options for every key and value, token or not: half of a large stack's synth. The preload's
+# resolve walks plain objects, arrays, strings without token markers, booleans and numbers that
+# are not encoded tokens itself, and hands everything else (tokens, token strings, list and
+# map tokens, dates, constructs) to cdktf's resolve with exactly the prefix and context it
+# would have had. It is used only when resolve.js and encoding.js are the files it was
+# written against (their SHA-256); any other cdktf keeps its own resolve.
 _EXPORT_LINE = r'^exports\.([A-Za-z_$][\w$]*) = require\("(\./[^"]+)"\);$'
 _OTHER_LINES = (r'^"use strict";$', r'^\s*(/\*\*|\*|\*/|//).*$', r'^$',
                 r'^Object\.defineProperty\(exports, "__esModule", \{ value: true \}\);$',
@@ -241,17 +257,28 @@ _OTHER_LINES = (r'^"use strict";$', r'^\s*(/\*\*|\*|\*/|//).*$', r'^$',
 _INDEX_PATH = r'[\\/]@cdktf[\\/]provider-[a-z0-9-]+[\\/]lib[\\/]index\.js$'
 _STACK_TRACE_PATH = r'[\\/]cdktf[\\/]lib[\\/]tokens[\\/]private[\\/]stack-trace\.js$'
 _TERRAFORM_STACK_PATH = r'[\\/]cdktf[\\/]lib[\\/]terraform-stack\.js$'
+_RESOLVE_PATH = r'[\\/]cdktf[\\/]lib[\\/]tokens[\\/]private[\\/]resolve\.js$'
+# The files the preload's resolve (part 5) reproduces for plain values, by SHA-256 (cdktf 0.21.0).
+_RESOLVE_SOURCES = {
+    "resolve.js": "08c4dba33a40b05fd4f4c1957bd4102695c1b30df595bbb1ad1fb95fdc4a0382",
+    "encoding.js": "5afaace6c605ac7a2da2a91f5fe0142ff0beadb69bc0c3650e9d071d136fd29f",
+}
+_NUMBER_TOKEN = r"[-|\d|.\+]+(e[-|\d|.|e|E|\+]+)"  # encoding.js NUMBER_TOKEN_REGEX: a number token in a string
 _NODE_PRELOAD_JS = """\
 "use strict";
 // Written by gen (gen/synth.py): load a cdktf provider's resource modules on first use, skip
-// cdktf's stack trace of every token, prepare a lone stack without the cross-stack pass, and
-// exit only once jsii's type index workers are done.
+// cdktf's stack trace of every token, prepare a lone stack without the cross-stack pass, exit
+// only once jsii's type index workers are done, and resolve plain values without cdktf's
+// per-value bookkeeping.
 const Module = require("module");
 const fs = require("fs");
 const INDEX = new RegExp(%(index)s);
 const STACK_TRACE = new RegExp(%(stack_trace)s);
 const NO_STACK_TRACES = !process.env.GEN_DEBUG;
 const TERRAFORM_STACK = new RegExp(%(terraform_stack)s);
+const RESOLVE = new RegExp(%(resolve)s);
+const RESOLVE_SOURCES = %(resolve_sources)s;
+const NUMBER_TOKEN = new RegExp(%(number_token)s);
 const EXPORT = new RegExp(%(export)s);
 const OTHER = [%(other)s].map((p) => new RegExp(p));
 const report = process.env.GEN_REPORT_NODE ? (m) => process.stderr.write(`gen: ${m}\\n`) : () => {};
@@ -309,6 +336,18 @@ Module._extensions[".js"] = function (module, filename) {
     report(`single-stack prepareStack: ${filename}`);
     return;
   }
+  if (RESOLVE.test(filename)) {
+    load(module, filename);
+    const changed = Object.entries(RESOLVE_SOURCES).filter(([name, sha256]) =>
+      require("crypto").createHash("sha256").update(fs.readFileSync(require("path").join(filename, "..", name), "utf8")).digest("hex") !== sha256);
+    if (changed.length > 0 || typeof module.exports.resolve !== "function") {
+      report(`cdktf's own resolve (${changed.map(([name]) => name).join(", ") || "no resolve"} changed): ${filename}`);
+      return;
+    }
+    module.exports.resolve = plainValuesFirst(module.exports.resolve, module.require("./encoding"), module.require("../token"));
+    report(`plain values resolved directly: ${filename}`);
+    return;
+  }
   if (!INDEX.test(filename)) return load(module, filename);
   const exports = [];
   for (const line of fs.readFileSync(filename, "utf8").split(/\\r?\\n/)) {
@@ -336,7 +375,68 @@ Module._extensions[".js"] = function (module, filename) {
     });
   }
 };
+
+// cdktf's resolve(obj, options), with the plain parts of obj walked here. cdktf's own resolve
+// gives a nested value the options {...options, prefix: <path to it>, previousContext: <a
+// context whose suppressBraces, ignoreEscapes, warnEscapes and iteratorContext are those of
+// options.previousContext>}; those four are all it reads of a previous context, and they are
+// the same at every depth of plain objects and arrays, so one such context serves them all.
+// Plain values need neither: they come back as they are (objects and arrays copied, undefined
+// dropped), as from cdktf's resolve.
+function plainValuesFirst(cdktfResolve, encoding, token) {  // token is still loading here: read it per call
+  const plainString = (s, Token) => s.indexOf("TfToken[") === -1 && !NUMBER_TOKEN.test(s)
+    && s !== Token.STRING_MAP_TOKEN_VALUE && s !== Token.ANY_MAP_TOKEN_VALUE;
+  return function resolve(obj, options) {
+    const { Token, Tokenization } = token;
+    const previous = options.previousContext;
+    let nested;
+    function cdktf(value, prefix, top) {
+      if (top) return cdktfResolve(value, options);
+      nested = nested || { preparing: options.preparing, scope: options.scope,
+        suppressBraces: previous && previous.suppressBraces, ignoreEscapes: previous && previous.ignoreEscapes,
+        warnEscapes: previous && previous.warnEscapes, iteratorContext: previous && previous.iteratorContext };
+      return cdktfResolve(value, { ...options, prefix: prefix.slice(), previousContext: nested });
+    }
+    function walk(value, prefix, top) {
+      if (prefix.length > 200) return cdktf(value, prefix, top);  // cdktf's depth limit throws
+      if (value === undefined || value === null || typeof value === "boolean") return value;
+      if (typeof value === "string") return plainString(value, Token) ? value : cdktf(value, prefix, top);
+      if (typeof value === "number") {
+        const plain = value !== Token.NUMBER_MAP_TOKEN_VALUE && encoding.extractTokenDouble(value, false) === undefined;
+        return plain ? value : cdktf(value, prefix, top);
+      }
+      if (typeof value !== "object") return cdktf(value, prefix, top);
+      if (Array.isArray(value)) {
+        if (encoding.containsStringListTokenElement(value) || encoding.containsNumberListTokenElement(value)) {
+          return cdktf(value, prefix, top);
+        }
+        const out = [];
+        for (let i = 0; i < value.length; i++) {
+          prefix.push(`${i}`);
+          const resolved = walk(value[i], prefix, false);
+          prefix.pop();
+          if (resolved !== undefined) out.push(resolved);
+        }
+        return out;
+      }
+      if (value instanceof Date || encoding.containsMapToken(value) || Tokenization.isResolvable(value)
+          || (value._children !== undefined && value._metadata !== undefined)) return cdktf(value, prefix, top);
+      const out = {};
+      for (const key of Object.keys(value)) {  // keys first, then values, in order, as cdktf does
+        const resolvedKey = plainString(key, Token) ? key : cdktf(key, prefix, false);
+        if (typeof resolvedKey !== "string") return cdktf(value, prefix, top);  // cdktf's error
+        prefix.push(key);
+        const resolved = walk(value[key], prefix, false);
+        prefix.pop();
+        if (resolved !== undefined) out[resolvedKey] = resolved;
+      }
+      return out;
+    }
+    return walk(obj, (options.prefix || []).slice(), true);
+  };
+}
 """ % {"index": json.dumps(_INDEX_PATH), "stack_trace": json.dumps(_STACK_TRACE_PATH), "terraform_stack": json.dumps(_TERRAFORM_STACK_PATH), "export": json.dumps(_EXPORT_LINE),
+       "resolve": json.dumps(_RESOLVE_PATH), "resolve_sources": json.dumps(_RESOLVE_SOURCES), "number_token": json.dumps(_NUMBER_TOKEN),
        "other": ", ".join(json.dumps(p) for p in _OTHER_LINES)}
 
 
@@ -359,6 +459,10 @@ _BINDING_LAYOUT = (
     ("        if __debug__:\n            type_hints = typing.get_type_hints(",
      "type checks as `typing.get_type_hints` under `if __debug__:`"),
 )
+# What _struct_values_only relies on in a generated struct: what was given is kept in `_values`,
+# and each property reads it back from there.
+_STRUCT_LAYOUT = ("        self._values: typing.Dict[builtins.str, typing.Any] = {",
+                  "        result = self._values.get(\"")
 # A string attribute of a resource per cloud: (module, property), for check_light_loading.
 _SAMPLE_REFERENCE = {"aws": ("s3_bucket", "arn"), "gcp": ("storage_bucket", "url")}
 
@@ -390,9 +494,14 @@ def check_light_loading(cloud: str) -> list[str]:
     sample = folder / module / "__init__.py"
     getter = (f"    def {attribute}(self) -> builtins.str:\n"
               f"        return typing.cast(builtins.str, jsii.get(self, \"{attribute}\"))\n")
-    if getter not in (sample.read_text("utf-8") if sample.is_file() else ""):
+    sample_text = sample.read_text("utf-8") if sample.is_file() else ""
+    if getter not in sample_text:
         problems.append(f"{package}.{module} no longer reads `{attribute}` as a `builtins.str` property through "
                         "jsii.get: references are no longer answered in Python (_reference_property)")
+    for needed in _STRUCT_LAYOUT:
+        if needed not in sample_text:
+            problems.append(f"{package}.{module}'s structs no longer have {needed.strip()!r}: a struct's set values "
+                            "may not all be in `_values` (_struct_values_only)")
     tarball = _bundled_tarball(folder)
     if isinstance(tarball, str):
         return problems + [tarball]
@@ -430,6 +539,13 @@ def check_cdktf_layout() -> list[str]:
     import tarfile
 
     problems = [f"jsii kernel: {p}" for p in _kernel_problems()]
+    problems += [f"jsii: {p}" for p in _jsii_python_problems()]
+    kernel = _kernel_folder()
+    if kernel is not None and (kernel / "lib__program.js").is_file():
+        program = (kernel / "lib__program.js").read_text("utf-8")
+        problems += [f"jsii kernel: gen's edit no longer applies (found {program.count(text)} times, not once): "
+                     f"{text[:80]!r}" for text in _KERNEL_PATCHES if program.count(text) != 1]
+        problems += [f"jsii kernel: {why}" for marker, why in _STRUCT_KERNEL_MARKERS.items() if marker not in program]
     spec = importlib.util.find_spec("cdktf")
     if spec is None or not spec.submodule_search_locations:
         return problems + ["cdktf is not installed"]
@@ -453,6 +569,11 @@ def check_cdktf_layout() -> list[str]:
             "${this.forEach ? \".*\" : \"\"}.${terraformAttribute}`, this.cdktfStack);"],
     }
     with tarfile.open(tarball) as tar:
+        for name, sha256 in _RESOLVE_SOURCES.items():
+            text = _member_text(tar, f"package/lib/tokens/private/{name}")
+            if text is None or hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
+                problems.append(f"{tarball.name} lib/tokens/private/{name} is not the file the preload's resolve was "
+                                "written against: check plainValuesFirst against it, then update _RESOLVE_SOURCES")
         for name, snippets in expected.items():
             text = _member_text(tar, name) or ""
             problems += [f"{tarball.name} {name} no longer has {snippet[:90]!r}" for snippet in snippets
@@ -499,6 +620,16 @@ _KERNEL_MARKERS = {
     "ASSEMBLY_SUPPORTED_FEATURES=[": "the kernel no longer lists ASSEMBLY_SUPPORTED_FEATURES",
     "manifestFileName(": "the kernel no longer reads a type index manifest",
 }
+# Edits to gen's copy of the kernel (lib/program.js), each an exact text that must occur once.
+# The kernel finds how to convert a value from its type reference; for each item of a list or
+# map it makes a new reference object, which misses its cache, and the check at the top formats
+# that object with util.inspect for an error message it shows only when the check fails (a
+# quarter of the kernel's time converting a large stack's arguments). gen's copy formats the
+# message only when the check fails. A kernel where the text is not found is run as it is.
+_KERNEL_PATCHES = {
+    "(0,B.default)(null!=e,`Kernel error: expected type information, got ${(0,K.inspect)(e)}`)":
+        "(null!=e||(0,B.default)(!1,`Kernel error: expected type information, got ${(0,K.inspect)(e)}`))",
+}
 _JSII_RUNTIME_JS = """\
 "use strict";
 // Written by gen (gen/synth.py): jsii's kernel in this process, talking over stdin/stdout.
@@ -522,7 +653,7 @@ process.stdout.write = console("stdout");
 process.stderr.write = console("stderr");
 if (!process.execArgv.includes("--preserve-symlinks")) process.execArgv.push("--preserve-symlinks");
 const report = process.env.GEN_REPORT_NODE ? (m) => process.stderr.write(`gen: ${m}\\n`) : () => {};
-report("jsii kernel in one Node process");
+report(`jsii kernel in one Node process (gen's edits to it: ${process.env.GEN_KERNEL_EDITS} applied)`);
 // A package in jsii's cache without a type index: the kernel would parse its whole assembly
 // here (a provider's is 130 MB, ~450 MB of memory) and build the index in a worker thread
 // alongside (as much again). Build the index first, in a process of its own, so that this
@@ -580,6 +711,60 @@ def _kernel_problems() -> list[str]:
     return [why for marker, why in _KERNEL_MARKERS.items() if marker not in program]
 
 
+# What _struct_values_only relies on in the kernel: a struct's values are converted one by one
+# (mapValues), a null optional value converts to undefined, and undefined values are left out,
+# so a null optional property and an absent one give the same object.
+_STRUCT_KERNEL_MARKERS = {
+    "for(const[y,g]of Object.entries(e)){const _=p(g,y);if(void 0!==_)":
+        "mapValues no longer leaves out undefined values (_struct_values_only)",
+    'mapValues(e=validateRequiredProps(e,f.fqn,y,m),(e,p)=>{if(y[p])return process(m,"deserialize",e,y[p],':
+        "a struct is no longer converted value by value with mapValues (_struct_values_only)",
+    'function nullAndOk(e,p,m){if(null!=e)return!1;if("void"!==p&&!p.optional)':
+        "a null value no longer converts to undefined where the type is optional (_struct_values_only)",
+}
+# What _lean_creates writes and reads in place of jsii's _NodeProcess.send, in jsii's Python.
+_JSII_PYTHON_LAYOUT = {
+    "_kernel/providers/process.py": (
+        'CreateRequest,\n            _with_api_key("create", self._serializer.unstructure_attrs_asdict),',
+        "req_dict = self._serializer.unstructure(request)",
+        'self._process.stdin.write(b"%b\\n" % (data,))',
+        "self._next_message(),\n            _ProcessResponse,",
+        "self._serializer.register_structure_hook(ObjRef, _with_reference)",
+        "def _with_reference(data, type_):\n    if not isinstance(data, type_):\n        return type_(ref=data.ref)",
+    ),
+    "_kernel/__init__.py": (
+        "mapping = python_jsii_mapping(d)",
+        "jsii_name: _make_reference_for_native(\n                            kernel, getattr(d, python_name)",
+        "overrides=_get_overides(klass, obj),",
+    ),
+}
+
+
+def _jsii_python_problems() -> list[str]:
+    """What in jsii's Python runtime no longer has the layout _lean_creates and
+    _struct_values_only were written against."""
+    spec = importlib.util.find_spec("jsii")
+    if spec is None or not spec.submodule_search_locations:
+        return ["jsii is not installed"]
+    folder = Path(list(spec.submodule_search_locations)[0])
+    problems = []
+    for name, snippets in _JSII_PYTHON_LAYOUT.items():
+        text = (folder / name).read_text("utf-8") if (folder / name).is_file() else ""
+        problems += [f"{name} no longer has {snippet.splitlines()[0][:80]!r}" for snippet in snippets if snippet not in text]
+    if not _lean_creates_fit():
+        problems.append("CreateRequest, CreateResponse or _NodeProcess no longer have the fields and helpers "
+                        "_lean_creates uses")
+    return problems
+
+
+def _patched_kernel(program: str) -> str:
+    """The kernel's lib/program.js with every edit of _KERNEL_PATCHES that fits it."""
+    for text, replacement in _KERNEL_PATCHES.items():
+        if program.count(text) == 1:
+            program = program.replace(text, replacement)
+    return program
+
+
 def _prepare_node() -> dict[str, str]:
     """Set up the Node process jsii is about to start: gen's preload and, when the installed
     kernel has the layout it relies on, gen's runtime. Returns the variables to start it with.
@@ -596,6 +781,11 @@ def _prepare_node() -> dict[str, str]:
         for name, target in _KERNEL_FILES.items():
             (folder / target).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(kernel / name, folder / target)
+        program = folder / _KERNEL_FILES["lib__program.js"]
+        text = program.read_text("utf-8")
+        applied = sum(text.count(edit) == 1 for edit in _KERNEL_PATCHES)
+        program.write_text(_patched_kernel(text), "utf-8")
+        variables["GEN_KERNEL_EDITS"] = f"{applied} of {len(_KERNEL_PATCHES)}"
         (folder / "runtime.js").write_text(_JSII_RUNTIME_JS, "utf-8")
         variables["JSII_RUNTIME"] = str(folder / "runtime.js")
         options.append("--preserve-symlinks")
@@ -802,8 +992,118 @@ def _typing_without_hints() -> types.ModuleType:
 _BINDING_PREFIXES = ("cdktf", "constructs", *BINDINGS.values())
 
 
+_SCALARS = (str, int, float, bool, type(None), _Reference)
+
+
+def _struct_values_only(serialize: Callable) -> Callable:
+    """jsii's serializer of arguments (jsii._kernel._make_reference_for_native), sending only
+    the values a struct holds.
+
+    jsii serializes a struct (a resource's config, a nested block) by reading every property
+    it declares, through the generated getters (`typing.cast(typing.Optional[...],
+    self._values.get(name))`), and sends the unset ones as null: ~70 properties for an ECS task
+    definition's config, a handful set. The generated struct keeps what was given in `_values`
+    (None is never stored), and jsii's kernel drops a null optional property exactly as an
+    absent one (its struct deserializer maps values and skips undefined), so sending `_values`
+    alone gives Node the same objects. Lists, dicts and scalars are walked here; anything else
+    (jsii objects, enums, dates, a struct without `_values`) goes to jsii's own serializer.
+    """
+    def fast(kernel, value):
+        kind = type(value)
+        if kind in _SCALARS:
+            return value
+        if kind is list:
+            return [fast(kernel, item) for item in value]
+        if kind is dict:
+            return {"$jsii.map": {key: fast(kernel, item) for key, item in value.items()}}
+        mapping = getattr(kind, "__jsii_name_mapping__", None)
+        held = value.__dict__.get("_values") if mapping is not None and hasattr(value, "__dict__") else None
+        if type(held) is not dict or getattr(kind, "__jsii_type__", None) is None:
+            return serialize(kernel, value)
+        return {"$jsii.struct": {"fqn": kind.__jsii_type__, "data": {
+            jsii_name: fast(kernel, held[name]) for name, jsii_name in mapping.items() if held.get(name) is not None}}}
+
+    fast._gen_struct_values_only = True
+    fast.__wrapped__ = serialize
+    return fast
+
+
+def _lean_creates_fit() -> bool:
+    """Whether jsii's Python runtime has what _lean_creates uses (checked before installing it)."""
+    import attr
+    from jsii._kernel.providers import process
+    from jsii._kernel.types import CreateRequest, CreateResponse, ObjRef
+
+    return ([f.name for f in attr.fields(CreateRequest)] == ["fqn", "args", "overrides", "interfaces"]
+            and issubclass(CreateResponse, ObjRef) and [f.name for f in attr.fields(ObjRef)] == ["ref", "interfaces"]
+            and all(hasattr(process, name) for name in (
+                "jdefault", "_stack_traces_enabled", "_ProcessResponse", "_OkayResponse", "_CallbackResponse"))
+            and all(callable(getattr(process._NodeProcess, name, None)) for name in ("send", "_next_message")))
+
+
+def _lean_creates(send: Callable) -> Callable:
+    """jsii's request/response exchange with Node (jsii's _NodeProcess.send), with `create`
+    requests, nearly every request of a synth, written and read directly.
+
+    jsii turns each request into a dict with cattrs, which walks every argument again after
+    jsii's own serializer did, and turns each answer into attrs objects twice: about half of
+    Python's ~80 µs per round trip. A create with no overrides is the plain dict cattrs would
+    make ({"fqn", "args", "overrides", "interfaces", "api": "create"}); its answer is a
+    reference, which jsii's JSON hook already made an ObjRef. Anything else (errors,
+    callbacks, other requests, host stack traces) takes jsii's own path.
+    """
+    from jsii._kernel.providers import process
+    from jsii._kernel.types import CreateRequest, CreateResponse, ObjRef
+
+    def lean(self, request, response_type):
+        if type(request) is not CreateRequest or request.overrides or process._stack_traces_enabled():
+            return send(self, request, response_type)
+        line = json.dumps({"fqn": request.fqn, "args": request.args, "overrides": [],
+                           "interfaces": request.interfaces, "api": "create"}, default=process.jdefault)
+        self._process.stdin.write(line.encode("utf8") + b"\n")
+        self._process.stdin.flush()
+        message = self._next_message()
+        answer = message.get("ok") if len(message) == 1 else None
+        if type(answer) is ObjRef:
+            return CreateResponse(ref=answer.ref)  # what cattrs makes of it (jsii's _with_reference)
+        return _answer(self, message, response_type)
+
+    lean.__wrapped__ = send
+    return lean
+
+
+def _answer(node, message, response_type):
+    """The end of jsii's _NodeProcess.send, for a message already read."""
+    from jsii._kernel.providers import process
+    from jsii.errors import ErrorType, JavaScriptError, JSIIError
+
+    response = node._serializer.structure(message, process._ProcessResponse)
+    if isinstance(response, process._OkayResponse):
+        return node._serializer.structure(response.ok, response_type)
+    if isinstance(response, process._CallbackResponse):
+        return response.callback
+    if response.name == ErrorType.JSII_FAULT.value:
+        raise JSIIError(response.error) from JavaScriptError(response.stack)
+    raise RuntimeError(response.error) from JavaScriptError(response.stack)
+
+
+def _overrides_by_class(find: Callable) -> Callable:
+    """jsii's search for the methods a Python subclass overrides (jsii._kernel._get_overides),
+    which walks the object's classes on every create, done once per (class, object class)."""
+    found: dict[tuple[type, type], list] = {}
+
+    def overrides(klass, obj):
+        key = (klass, type(obj))
+        if key not in found:
+            found[key] = find(klass, obj)
+        return list(found[key])
+
+    overrides.__wrapped__ = find
+    return overrides
+
+
 def _lighten_bindings() -> None:
-    """Apply both techniques to every binding module imported so far (again on each call,
+    """Apply the techniques to every binding module imported so far (again on each call,
     for modules imported since).
 
     - Type checks: the generated code runs `typing.get_type_hints(stub)` and typeguard's
@@ -813,6 +1113,10 @@ def _lighten_bindings() -> None:
       GEN_TYPE_CHECKS=1 keeps them (the tests do).
     - References: string attributes of resources and data sources are answered in Python
       (_reference_property); `Fn`/`Op` calls get cdktf's tokens back (_with_tokens).
+    - Structs: jsii sends only the values a struct holds, not a null for every property it
+      declares (_struct_values_only).
+    - Transport: create requests are written and read without cattrs (_lean_creates), and
+      the overrides of a class are looked up once (_overrides_by_class).
 
     GEN_PLAIN_CDKTF=1 turns both off (and gen's Node preload and runtime, see _prepare_node).
     """
@@ -824,6 +1128,13 @@ def _lighten_bindings() -> None:
     plain = bool(os.environ.get("GEN_PLAIN_CDKTF"))
     checks = plain or bool(os.environ.get("GEN_TYPE_CHECKS"))
     references = not plain
+    kernel = sys.modules["jsii._kernel"]
+    if not plain and not getattr(kernel._make_reference_for_native, "_gen_struct_values_only", False):
+        kernel._make_reference_for_native = _struct_values_only(kernel._make_reference_for_native)
+        kernel._get_overides = _overrides_by_class(kernel._get_overides)
+        if _lean_creates_fit():
+            node = sys.modules["jsii._kernel.providers.process"]._NodeProcess
+            node.send = _lean_creates(node.send)
     if references and not getattr(jsii.sinvoke, "_gen_with_tokens", False):
         sinvoke = jsii.sinvoke
 

@@ -89,16 +89,18 @@ def test_lazy_index_reads_only_the_generated_layout():
 
 
 def test_node_takes_every_fast_path_and_prints_no_banner(tmp_path):
-    """A real synth: in each cloud's Node process, gen's runtime runs the kernel, the provider's
-    index is lazy, token stack traces are off and each stack is prepared alone; stderr has
-    nothing else."""
+    """A real synth: in each cloud's Node process, gen's runtime runs its edited copy of the
+    kernel, the provider's index is lazy, token stack traces are off, each stack is prepared alone
+    and plain values are resolved directly; stderr has nothing else."""
     completed = run_gen("synth", str(SHOP), "--out", str(tmp_path / "out"), env={"GEN_REPORT_NODE": "1"})
     assert completed.returncode == 0, completed.stderr
     lines = completed.stderr.splitlines()
+    edits = len(gen_synth._KERNEL_PATCHES)
     expected = {
-        "gen: jsii kernel in one Node process": 2,
+        f"gen: jsii kernel in one Node process (gen's edits to it: {edits} of {edits} applied)": 2,
         "gen: no token stack traces: ": 2,
         "gen: single-stack prepareStack: ": 2,
+        "gen: plain values resolved directly: ": 2,
         "gen: lazy index (": 2,
     }
     lines = [line for line in lines if not line.startswith("gen: type index built in ")]  # a new jsii cache
@@ -165,6 +167,26 @@ def test_plain_cdktf_gives_the_same_stacks(tmp_path, first_run):
     for stack in SHOP_STACKS:
         relative = Path(STACKS) / stack / STACK_FILE
         assert (tmp_path / "plain" / relative).read_bytes() == (first_run / relative).read_bytes(), stack
+
+
+def test_fast_paths_give_cdktfs_own_output_for_every_kind_of_value(tmp_path):
+    """tests/every_kind_of_value.py builds a stack with every kind of value cdktf resolves and
+    jsii carries (tokens in text and keys, number/list/map tokens, an encoded number inside a
+    string, functions, escapes, a lazy value from Python, count, for_each, structs with unset
+    values...). With gen's fast paths and with cdktf and jsii as shipped, the bytes are the same."""
+    runs = {}
+    for name, switch in (("fast", {"GEN_REPORT_NODE": "1"}), ("plain", {"GEN_PLAIN_CDKTF": "1"})):
+        environment = {**{k: v for k, v in os.environ.items() if k != "GEN_TYPE_CHECKS"}, **switch}
+        runs[name] = subprocess.run([sys.executable, str(ROOT / "tests" / "every_kind_of_value.py"), str(tmp_path / name)],
+                                    capture_output=True, text=True, cwd=ROOT, env=environment, timeout=600)
+        assert runs[name].returncode == 0, runs[name].stderr
+    assert "gen: plain values resolved directly: " in runs["fast"].stderr, runs["fast"].stderr
+    outputs = json.loads(runs["fast"].stdout)["output"]
+    assert outputs["out_number_as_text"]["value"] == "n=${var.number}"  # the encoded number, found in the text
+    assert outputs["out_lazy"]["value"] == "produced-by-python"
+    assert outputs["out_token_key"]["value"] == {"${aws_s3_bucket.bucket.bucket}": "value",
+                                                 "plain": "${aws_s3_bucket.bucket.arn}"}
+    assert runs["fast"].stdout == runs["plain"].stdout
 
 
 def test_first_run_prints_only_the_table_and_no_banner(first_run):
@@ -468,6 +490,41 @@ def test_references_go_through_jsii_where_the_rule_does_not_hold(aws_stack, tmp_
     assert re.fullmatch(r"\$\{aws_s3_bucket\.group_nested_[0-9A-F]{8}\.arn\}", outputs["nested_arn"]["value"])
     assert outputs["each_arn"]["value"] == "${aws_s3_bucket.each.*.arn}"
     assert outputs["renamed_arn"]["value"] == "${aws_s3_bucket.other.arn}"
+
+
+def test_structs_are_sent_with_the_values_they_hold(aws_stack):
+    """gen's serializer sends what jsii's own does, minus the null of every property not set."""
+    import jsii._kernel
+    from cdktf_cdktf_provider_aws.s3_bucket import S3BucketConfig, S3BucketVersioning
+    from cdktf_cdktf_provider_aws.security_group import SecurityGroupIngress
+
+    fast = jsii._kernel._make_reference_for_native
+    assert getattr(fast, "_gen_struct_values_only", False), "gen's struct serializer is not installed"
+    jsii_own = fast.__wrapped__
+
+    def without_nulls(value):
+        if isinstance(value, dict) and "$jsii.struct" in value:
+            struct = value["$jsii.struct"]
+            return {"$jsii.struct": {"fqn": struct["fqn"], "data": {
+                k: without_nulls(v) for k, v in struct["data"].items() if v is not None}}}
+        if isinstance(value, dict):
+            return {k: without_nulls(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [without_nulls(v) for v in value]
+        return value
+
+    _, stack = aws_stack
+    args = [stack, "bucket", S3BucketConfig(
+        bucket="b", force_destroy=False, tags={"a": "1"}, depends_on=[stack], versioning=S3BucketVersioning(enabled=True),
+        lifecycle={"prevent_destroy": True}), [SecurityGroupIngress(from_port=0, to_port=0, protocol="-1")], 7, None]
+    sent = fast(jsii.kernel, args)
+    assert sent == without_nulls(jsii_own(jsii.kernel, args))
+    assert sent[2]["$jsii.struct"]["data"] == {
+        "dependsOn": [stack], "lifecycle": {"$jsii.struct": {"fqn": "cdktf.TerraformResourceLifecycle",
+                                                             "data": {"preventDestroy": True}}},
+        "bucket": "b", "forceDestroy": False,
+        "tags": {"$jsii.map": {"a": "1"}}, "versioning": {"$jsii.struct": {
+            "fqn": "@cdktf/provider-aws.s3Bucket.S3BucketVersioning", "data": {"enabled": True}}}}
 
 
 def test_a_wrong_type_fails_with_or_without_the_python_type_checks(tmp_path):
