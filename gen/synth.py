@@ -729,6 +729,8 @@ _JSII_PYTHON_LAYOUT = {
         "req_dict = self._serializer.unstructure(request)",
         'self._process.stdin.write(b"%b\\n" % (data,))',
         "self._next_message(),\n            _ProcessResponse,",
+        "return json.loads(self._process.stdout.readline(), object_hook=ohook)",
+        "data = json.dumps(req_dict, default=jdefault).encode(\"utf8\")",
         "self._serializer.register_structure_hook(ObjRef, _with_reference)",
         "def _with_reference(data, type_):\n    if not isinstance(data, type_):\n        return type_(ref=data.ref)",
     ),
@@ -1037,8 +1039,8 @@ def _lean_creates_fit() -> bool:
     return ([f.name for f in attr.fields(CreateRequest)] == ["fqn", "args", "overrides", "interfaces"]
             and issubclass(CreateResponse, ObjRef) and [f.name for f in attr.fields(ObjRef)] == ["ref", "interfaces"]
             and all(hasattr(process, name) for name in (
-                "jdefault", "_stack_traces_enabled", "_ProcessResponse", "_OkayResponse", "_CallbackResponse"))
-            and all(callable(getattr(process._NodeProcess, name, None)) for name in ("send", "_next_message")))
+                "jdefault", "ohook", "_stack_traces_enabled", "_ProcessResponse", "_OkayResponse", "_CallbackResponse"))
+            and callable(getattr(process._NodeProcess, "send", None)))
 
 
 def _lean_creates(send: Callable) -> Callable:
@@ -1050,19 +1052,26 @@ def _lean_creates(send: Callable) -> Callable:
     Python's ~80 µs per round trip. A create with no overrides is the plain dict cattrs would
     make ({"fqn", "args", "overrides", "interfaces", "api": "create"}); its answer is a
     reference, which jsii's JSON hook already made an ObjRef. Anything else (errors,
-    callbacks, other requests, host stack traces) takes jsii's own path.
+    callbacks, other requests) takes jsii's own path, and so does every request when jsii is
+    asked to send host stack traces. The JSON encoder and decoder are made once, with the
+    settings json.dumps and json.loads give them on each of jsii's calls.
     """
     from jsii._kernel.providers import process
     from jsii._kernel.types import CreateRequest, CreateResponse, ObjRef
 
+    if process._stack_traces_enabled():
+        return send
+    encode = json.JSONEncoder(default=process.jdefault).encode
+    decode = json.JSONDecoder(object_hook=process.ohook).decode
+
     def lean(self, request, response_type):
-        if type(request) is not CreateRequest or request.overrides or process._stack_traces_enabled():
+        if type(request) is not CreateRequest or request.overrides:
             return send(self, request, response_type)
-        line = json.dumps({"fqn": request.fqn, "args": request.args, "overrides": [],
-                           "interfaces": request.interfaces, "api": "create"}, default=process.jdefault)
+        line = encode({"fqn": request.fqn, "args": request.args, "overrides": [],
+                       "interfaces": request.interfaces, "api": "create"})
         self._process.stdin.write(line.encode("utf8") + b"\n")
         self._process.stdin.flush()
-        message = self._next_message()
+        message = decode(self._process.stdout.readline().decode("utf-8", "surrogatepass"))
         answer = message.get("ok") if len(message) == 1 else None
         if type(answer) is ObjRef:
             return CreateResponse(ref=answer.ref)  # what cattrs makes of it (jsii's _with_reference)
