@@ -1033,10 +1033,12 @@ def _struct_values_only(serialize: Callable) -> Callable:
 def _lean_creates_fit() -> bool:
     """Whether jsii's Python runtime has what _lean_creates uses (checked before installing it)."""
     import attr
+    import jsii.errors
     from jsii._kernel.providers import process
     from jsii._kernel.types import CreateRequest, CreateResponse, ObjRef
 
     return ([f.name for f in attr.fields(CreateRequest)] == ["fqn", "args", "overrides", "interfaces"]
+            and all(hasattr(jsii.errors, name) for name in ("ErrorType", "JavaScriptError", "JSIIError"))
             and issubclass(CreateResponse, ObjRef) and [f.name for f in attr.fields(ObjRef)] == ["ref", "interfaces"]
             and all(hasattr(process, name) for name in (
                 "jdefault", "ohook", "_stack_traces_enabled", "_ProcessResponse", "_OkayResponse", "_CallbackResponse"))
