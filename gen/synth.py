@@ -759,12 +759,15 @@ def _jsii_python_problems() -> list[str]:
     return problems
 
 
-def _patched_kernel(program: str) -> str:
-    """The kernel's lib/program.js with every edit of _KERNEL_PATCHES that fits it."""
+def _patched_kernel(program: str) -> tuple[str, int]:
+    """The kernel's lib/program.js with every edit of _KERNEL_PATCHES that fits it, and how
+    many fitted."""
+    applied = 0
     for text, replacement in _KERNEL_PATCHES.items():
         if program.count(text) == 1:
             program = program.replace(text, replacement)
-    return program
+            applied += 1
+    return program, applied
 
 
 def _prepare_node() -> dict[str, str]:
@@ -784,9 +787,8 @@ def _prepare_node() -> dict[str, str]:
             (folder / target).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(kernel / name, folder / target)
         program = folder / _KERNEL_FILES["lib__program.js"]
-        text = program.read_text("utf-8")
-        applied = sum(text.count(edit) == 1 for edit in _KERNEL_PATCHES)
-        program.write_text(_patched_kernel(text), "utf-8")
+        text, applied = _patched_kernel(program.read_text("utf-8"))
+        program.write_text(text, "utf-8")
         variables["GEN_KERNEL_EDITS"] = f"{applied} of {len(_KERNEL_PATCHES)}"
         (folder / "runtime.js").write_text(_JSII_RUNTIME_JS, "utf-8")
         variables["JSII_RUNTIME"] = str(folder / "runtime.js")
