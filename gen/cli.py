@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from gen import __version__
-from gen.errors import EXIT_INVALID, InputError, ModelError
+from gen.model.errors import EXIT_INVALID, InputError, ModelError
 
 EXIT_INTERNAL = 1
 MODEL = click.argument("app_file", metavar="APP.json", type=click.Path(dir_okay=True, path_type=str))
@@ -54,8 +54,8 @@ def validate(app_file, as_json):
 
     Exit status 0 when valid, 2 when not.
     """
-    from gen.source import read
-    from gen.validate import check
+    from gen.model.source import read
+    from gen.model.validate import check
 
     try:
         _, problems = check(read(app_file))
@@ -92,7 +92,7 @@ def synth(app_file, env_names, from_env, out_dir, force, verbose):
     unless --verbose.
     """
     from gen.synth import UP_TO_DATE, select, synth_environments
-    from gen.validate import load_app
+    from gen.model.validate import load_app
 
     chatty = verbose or sys.stderr.isatty()
     selection = select(load_app(app_file), list(env_names), from_env)
@@ -141,8 +141,8 @@ def _about(e) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="A JSON list of objects, ready for a CI job matrix.")
 def env_ls(app_file, as_json):
     """List the environments, one name a line."""
-    from gen.environments import resolve_spec
-    from gen.validate import load_app
+    from gen.model.environments import resolve_spec
+    from gen.model.validate import load_app
 
     app = load_app(app_file)
     if not as_json:
@@ -165,8 +165,8 @@ def env_ls(app_file, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def env_show(app_file, name, from_env, resources, as_json):
     """Show one environment: about, workloads, tags (and resources)."""
-    from gen.environments import resolve
-    from gen.validate import load_app
+    from gen.model.environments import resolve
+    from gen.model.validate import load_app
 
     e = resolve(load_app(app_file), name, from_env)
     workloads = [
@@ -205,7 +205,7 @@ def _resources(e) -> dict[str, list[str]]:
     """Terraform addresses of the environment's stack, grouped by resource type."""
     import tempfile
 
-    from gen.errors import InputError
+    from gen.model.errors import InputError
     from gen.synth import LOCAL_NOT_YET, STACK_FILE, STACKS, synth_environments
 
     if e.type == "local":
@@ -248,8 +248,8 @@ def review(plan, app_path, env_name, fmt):
     PLAN is `terraform show -json PLANFILE` saved to a file, or - for standard input.
     Exits 0 when no approval is needed, 3 when approval is required, 2 for bad input.
     """
-    from gen.render import render
-    from gen.review import review_file
+    from gen.review.render import render
+    from gen.review.plan import review_file
 
     report = review_file(plan, app_path, env_name)
     click.echo(render(report, fmt), nl=False)
@@ -269,8 +269,8 @@ def diff(paths, base_ref, app_path, env_name, fmt):
     compare the model as of that ref with the model as it is now.
     Exits 0 when no approval is needed, 3 when approval is required, 2 for bad input.
     """
-    from gen.diff import diff_against_base, diff_folders
-    from gen.render import render
+    from gen.review.diff import diff_against_base, diff_folders
+    from gen.review.render import render
 
     if base_ref is not None:
         if len(paths) != 1 or app_path is not None:

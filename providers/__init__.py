@@ -1,18 +1,16 @@
-"""One package per target cloud. Each has `checks` (what the model asks that the cloud cannot
-do, as validation problems; no cdktf) and `stack` (the CDKTF stack builder).
+"""One package per target: `aws`, `google`. Each has `stack` (the CDKTF stack builder) and one
+module per resource kind, with the same module names in every target (network, compute,
+load_balancing, domain, iam, databases, buckets, topics, cron, caches, secrets, outputs).
 
-Only `stack` modules import cdktf and the provider bindings, so validating a model or listing
-environments never starts Node. This module holds the little both targets share: the
-validation entry point, `protect`, `public_urls` and `blocks`.
+May import: cdktf, the provider bindings, and `gen.model` (the resolved environment, names,
+wiring). Never `gen.synth`, `gen.review` or `gen.cli`. What a cloud cannot express is
+validation, so it lives in `gen.model.clouds`, where `gen validate` finds it without cdktf.
+This module holds the little both targets share: `protect`, `public_urls` and `blocks`.
 """
 
 from __future__ import annotations
 
-import importlib
-
-from gen.names import terraform_name
-
-PACKAGES = {"aws": "providers.aws", "gcp": "providers.google"}
+from gen.model.names import terraform_name
 
 
 def protect(env) -> dict | None:
@@ -52,7 +50,3 @@ def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
-
-def check(env) -> list[tuple[str, str]]:
-    """(JSON pointer, message) for each part of a resolved environment its cloud cannot express."""
-    return importlib.import_module(PACKAGES[env.cloud] + ".checks").check(env)

@@ -44,9 +44,9 @@ def update_goldens(request) -> bool:
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory) -> dict[tuple[str, str], dict]:
     """Every golden case synthesized once: (model, env) -> {"stack": name, "text": file text, "json": value}."""
-    from gen.environments import resolve
+    from gen.model.environments import resolve
     from gen.synth import STACK_FILE, STACKS, synth_environments
-    from gen.validate import load_app
+    from gen.model.validate import load_app
 
     results = {}
     models = sorted({model for model, _ in GOLDEN_CASES})

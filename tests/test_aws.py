@@ -100,8 +100,8 @@ def _containers(body) -> list[dict]:
 
 @pytest.mark.parametrize("case", AWS_CASES, ids=lambda c: "-".join(c))
 def test_every_unit_has_a_task_definition_and_service_with_services_var(synthesized, case):
-    from gen.environments import resolve
-    from gen.validate import load_app
+    from gen.model.environments import resolve
+    from gen.model.validate import load_app
 
     env = resolve(load_app(EXAMPLES / f"{case[0]}.json"), case[1])
     res = resources(synthesized, case)
@@ -136,8 +136,8 @@ def test_secrets_have_no_value(synthesized):
 
 
 def test_bucket_names_hash_the_account():
-    from gen.environments import resolve
-    from gen.validate import load_app
+    from gen.model.environments import resolve
+    from gen.model.validate import load_app
     from providers.aws.buckets import bucket_name
 
     app = load_app(EXAMPLES / "shop.json")
@@ -231,9 +231,9 @@ def test_public_routes_by_path(synthesized):
 
 
 def test_two_synths_are_identical(synthesized, tmp_path):
-    from gen.environments import resolve
+    from gen.model.environments import resolve
     from gen.synth import STACK_FILE, STACKS, synth_environments
-    from gen.validate import load_app
+    from gen.model.validate import load_app
 
     env = resolve(load_app(EXAMPLES / "shop.json"), "prod")
     synth_environments([env], tmp_path / "out")
@@ -241,9 +241,9 @@ def test_two_synths_are_identical(synthesized, tmp_path):
 
 
 def test_development_has_one_nat_shared_by_both_private_subnets(tmp_path):
-    from gen.environments import resolve
+    from gen.model.environments import resolve
     from gen.synth import STACK_FILE, STACKS, synth_environments
-    from gen.validate import load_app
+    from gen.model.validate import load_app
 
     raw = json.loads((EXAMPLES / "shop.json").read_text("utf-8"))
     raw["environments"]["dev"] = {"type": "development", "cloud": "aws", "region": "eu-west-1",

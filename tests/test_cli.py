@@ -98,7 +98,7 @@ def test_schema_is_printed_and_every_field_is_described():
 
 def test_synth_of_every_environment_names_what_it_skips():
     from gen.synth import select
-    from gen.validate import load_app
+    from gen.model.validate import load_app
 
     selection = select(load_app(SHOP), [], None)
     assert [e.name for e in selection.environments] == ["prod", "prod-eu", "staging"]
@@ -141,12 +141,12 @@ def test_version():
 
 
 def test_a_bug_is_reported_briefly_without_traceback(monkeypatch):
-    import gen.validate
+    import gen.model.validate
 
     def broken(source):
         raise KeyError("boom")
 
-    monkeypatch.setattr(gen.validate, "check", broken)
+    monkeypatch.setattr(gen.model.validate, "check", broken)
     result = CliRunner().invoke(main, ["validate", SHOP])
     assert result.exit_code == 1
     assert "internal error: KeyError" in result.output and "GEN_DEBUG=1" in result.output

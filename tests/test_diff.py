@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from gen.cli import main
-from gen.diff import compare, compare_resource, load_stacks, parse_stack
-from gen.errors import InputError
+from gen.review.diff import compare, compare_resource, load_stacks, parse_stack
+from gen.model.errors import InputError
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -411,7 +411,7 @@ def test_base_diff_synthesizes_the_model_at_the_ref_and_now(repo_with_model, mon
 
 def test_base_diff_with_env_synthesizes_only_that_environment(repo_with_model, monkeypatch):
     calls = []
-    monkeypatch.setattr("gen.environments.load_environment",
+    monkeypatch.setattr("gen.model.validate.load_environment",
                         lambda app, name, *a: calls.append(name) or SimpleNamespace(name=name, approval="manual"))
     model = repo_with_model
     model.write_text(json.dumps({"buckets": {"receipts": {}, "assets": {}, "new": {}}, "environments": {"prod": {}, "staging": {}}}))

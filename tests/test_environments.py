@@ -9,9 +9,9 @@ import pytest
 
 import schemas
 from conftest import EXAMPLES
-from gen.environments import resolve
-from gen.errors import InputError
-from gen.model import build
+from gen.model.environments import resolve
+from gen.model.errors import InputError
+from gen.model.model import build
 
 RAW = json.loads((EXAMPLES / "shop.json").read_text("utf-8"))
 SHOP = build(RAW)

@@ -302,9 +302,9 @@ def test_cron_runs_on_cloud_scheduler_in_utc(synthesized):
 
 
 def test_two_synths_are_byte_identical(synthesized, tmp_path):
-    from gen.environments import resolve
+    from gen.model.environments import resolve
     from gen.synth import STACK_FILE, STACKS, synth_environments
-    from gen.validate import load_app
+    from gen.model.validate import load_app
 
     app = load_app(EXAMPLES / "gcp-preview-existing-network.json")
     env = resolve(app, "pr:1")

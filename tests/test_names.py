@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gen import names
+from gen.model import names
 
 LIMITS = {k: v for k, v in vars(names).items() if k.startswith(("AWS_", "GOOGLE_")) and isinstance(v, int)
           and not k.endswith("_MIN")}

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from conftest import EXAMPLES
 from gen.cli import main
-from gen.environments import resolve_spec
-from gen.errors import InputError
-from gen.source import parse
-from gen.validate import check
+from gen.model.environments import resolve_spec
+from gen.model.errors import InputError
+from gen.model.source import parse
+from gen.model.validate import check
 
 SHOP = json.loads((EXAMPLES / "shop.json").read_text("utf-8"))
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

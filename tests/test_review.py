@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gen.cli import main
-from gen.render import render
-from gen.review import ACTIONS, check_plan, review_plan
+from gen.review.render import render
+from gen.review.plan import ACTIONS, check_plan, review_plan
 
 HERE = Path(__file__).resolve().parent
-REAL_PLANS = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "plans"
+REAL_PLANS = HERE / "fixtures" / "plans"  # public plans, copied in with their sources (SOURCES)
 OWN_PLANS = HERE / "plans"
 REPO = HERE.parent
 
@@ -61,10 +61,21 @@ def independent_counts(plan: dict) -> dict:
 
 
 def test_the_real_fixtures_are_there():
-    # A missing shared/ folder must fail loudly, not parametrize into nothing.
+    # A missing fixture folder must fail loudly, not parametrize into nothing.
     assert len(list(REAL_PLANS.glob("*.json"))) >= 20
     versions = {json.loads(p.read_text())["format_version"] for p in REAL_PLANS.glob("*.json")}
     assert {"0.1", "0.2", "1.0", "1.1", "1.2"} <= versions
+
+
+def test_every_public_fixture_names_its_source_and_licence():
+    rows = [line.split("\t") for line in (REAL_PLANS / "SOURCES").read_text().splitlines()
+            if line and not line.startswith("#")]
+    named = {row[0] for row in rows}
+    assert named == {p.name for p in REAL_PLANS.glob("*.json")}
+    for name, repository, path, commit, licence in rows:
+        assert "/" in repository and path and commit, name
+        text = licence.split("(")[1].rstrip(")")
+        assert (HERE / "fixtures" / "licences" / text).is_file(), (name, licence)
 
 
 @pytest.mark.parametrize("path", ALL_PLANS, ids=lambda p: p.name)

@@ -23,7 +23,7 @@ from gen import synth as gen_synth
 from gen.cli import main
 from gen.synth import (FINGERPRINT_FILE, MANIFEST, STACK_FILE, STACKS, SYNTHESIZED, UP_TO_DATE,
                        check_light_loading, synth_environments)
-from gen.validate import load_app
+from gen.model.validate import load_app
 
 SHOP = EXAMPLES / "shop.json"
 SHOP_STACKS = ["shop-prod-aws", "shop-prod-eu-gcp", "shop-staging-gcp"]  # every cloud environment
@@ -43,7 +43,7 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int, int]]:
 
 
 def environments(model: Path, names=("prod", "prod-eu", "staging")):
-    from gen.environments import resolve
+    from gen.model.environments import resolve
 
     app = load_app(model)
     return [resolve(app, name) for name in names]
@@ -375,9 +375,9 @@ def test_failing_build_in_a_per_cloud_process_leaves_the_output_folder_as_it_was
     program = (
         "import sys\n"
         "import gen.synth\n"
-        "from gen.environments import resolve\n"
+        "from gen.model.environments import resolve\n"
         "from gen.synth import synth_environments\n"
-        "from gen.validate import load_app\n"
+        "from gen.model.validate import load_app\n"
         "def broken(stack, env):\n"
         "    raise RuntimeError('builder failed on purpose')\n"
         "real = gen.synth._builders\n"
@@ -402,8 +402,8 @@ def test_benchmark_tenfold_model_is_valid():
     """bench/synth.py's x10 model (figure 5) must stay a valid model as the contract grows."""
     import importlib.util
 
-    from gen.source import parse
-    from gen.validate import check
+    from gen.model.source import parse
+    from gen.model.validate import check
 
     spec = importlib.util.spec_from_file_location("bench_synth", ROOT / "bench" / "synth.py")
     bench = importlib.util.module_from_spec(spec)

@@ -8,9 +8,9 @@ import json
 import pytest
 
 from conftest import EXAMPLES
-from gen.errors import InputError
-from gen.source import parse
-from gen.validate import check
+from gen.model.errors import InputError
+from gen.model.source import parse
+from gen.model.validate import check
 
 SHOP = json.loads((EXAMPLES / "shop.json").read_text("utf-8"))
 
@@ -209,7 +209,7 @@ def test_pointer_escapes_slash_and_tilde():
 def test_unusable_text_is_one_clear_line(tmp_path, text, words):
     path = tmp_path / "m.json"
     path.write_text(text, "utf-8")
-    from gen.source import read
+    from gen.model.source import read
 
     with pytest.raises(InputError) as caught:
         read(path)
@@ -218,7 +218,7 @@ def test_unusable_text_is_one_clear_line(tmp_path, text, words):
 
 
 def test_non_utf8_and_missing_files(tmp_path):
-    from gen.source import read
+    from gen.model.source import read
 
     bad = tmp_path / "latin1.json"
     bad.write_bytes('{"app": "caf\xe9"}'.encode("latin-1"))

@@ -8,10 +8,10 @@ import json
 import pytest
 
 from conftest import EXAMPLES
-from gen import cron
-from gen.environments import resolve
-from gen.model import build
-from providers.aws.checks import ScheduleError, cache_node_type, check, eventbridge_expression
+from gen.model import cron
+from gen.model.environments import resolve
+from gen.model.model import build
+from gen.model.clouds.aws import ScheduleError, cache_node_type, check, eventbridge_expression
 
 SHOP = json.loads((EXAMPLES / "shop.json").read_text("utf-8"))
 

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from conftest import EXAMPLES
-from gen.source import parse
-from gen.validate import check
+from gen.model.source import parse
+from gen.model.validate import check
 
 BASE = {
     "app": "tiny",

@@ -1,1 +1,4 @@
-"""AWS: ECS on Fargate, ALB, RDS, S3, SNS/SQS, EventBridge Scheduler, ElastiCache, Secrets Manager."""
+"""AWS: ECS on Fargate, ALB, RDS, S3, SNS/SQS, EventBridge Scheduler, ElastiCache, Secrets Manager.
+
+`stack.build` makes the stack; each other module adds one resource kind. May import: cdktf,
+`cdktf_cdktf_provider_aws`, `gen.model` and `providers` (the shared helpers)."""

@@ -18,10 +18,10 @@ from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration imp
 )
 from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
 
-from gen import names
-from gen.environments import Environment
+from gen.model import names
+from gen.model.environments import Environment
 from providers import blocks, protect
-from providers.aws.checks import ACCESS_LOG_BUCKET as ACCESS_LOGS
+from gen.model.clouds.aws import ACCESS_LOG_BUCKET as ACCESS_LOGS
 from providers.aws.iam import policy_json
 
 INCOMPLETE_UPLOAD_DAYS = 7

@@ -7,10 +7,10 @@ from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.elasticache_replication_group import ElasticacheReplicationGroup
 from cdktf_cdktf_provider_aws.elasticache_subnet_group import ElasticacheSubnetGroup
 
-from gen import names
-from gen.environments import Environment
+from gen.model import names
+from gen.model.environments import Environment
 from providers import protect
-from providers.aws.checks import cache_node_type
+from gen.model.clouds.aws import cache_node_type
 from providers.aws.network import store_security_group
 
 REDIS_PORT = 6379

@@ -19,8 +19,8 @@ from cdktf_cdktf_provider_aws.service_discovery_private_dns_namespace import Ser
 from cdktf_cdktf_provider_aws.service_discovery_service import ServiceDiscoveryService
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 
-from gen import names, wiring
-from gen.environments import Environment, Unit
+from gen.model import names, wiring
+from gen.model.environments import Environment, Unit
 from providers import blocks
 
 CPU_TARGET_PERCENT = 70

@@ -11,9 +11,9 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.scheduler_schedule import SchedulerSchedule
 
-from gen import cron, names
-from gen.environments import Environment
-from providers.aws.checks import eventbridge_expression
+from gen.model import cron, names
+from gen.model.environments import Environment
+from gen.model.clouds.aws import eventbridge_expression
 from providers.aws.compute import family
 from providers.aws.iam import assume_role_policy, partition, policy_json
 

@@ -11,8 +11,8 @@ from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 
-from gen import names
-from gen.environments import Environment
+from gen.model import names
+from gen.model.environments import Environment
 from providers import protect
 from providers.aws.network import store_security_group
 

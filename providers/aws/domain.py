@@ -11,7 +11,7 @@ from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateVa
 from cdktf_cdktf_provider_aws.data_aws_route53_zone import DataAwsRoute53Zone
 from cdktf_cdktf_provider_aws.route53_record import Route53Record
 
-from gen.environments import Environment
+from gen.model.environments import Environment
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 
-from gen import names
-from gen.environments import Environment, Unit
+from gen.model import names
+from gen.model.environments import Environment, Unit
 
 S3_READ = ["s3:GetObject"]
 S3_WRITE = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject"]

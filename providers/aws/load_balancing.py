@@ -18,8 +18,8 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
-from gen import names
-from gen.environments import Environment, Unit
+from gen.model import names
+from gen.model.environments import Environment, Unit
 from providers import blocks
 from providers.aws.buckets import LOAD_BALANCER_LOG_PREFIX
 from providers.aws import domain as domains

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from cdktf import TerraformOutput, TerraformStack
 
-from gen import names
-from gen.environments import Environment
+from gen.model import names
+from gen.model.environments import Environment
 from providers import public_urls
 
 

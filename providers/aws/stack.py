@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from cdktf import S3Backend, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
-from gen.environments import Environment
+from gen.model.environments import Environment
 from providers.aws import (
     buckets, caches, compute, cron, databases, domain, iam, load_balancing, network, outputs, secrets, topics,
 )

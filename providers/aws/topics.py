@@ -12,8 +12,8 @@ from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 
-from gen import names
-from gen.environments import Environment
+from gen.model import names
+from gen.model.environments import Environment
 from providers.aws.iam import policy_json
 
 SNS_AWS_MANAGED_KEY = "alias/aws/sns"

@@ -1,2 +1,5 @@
 """Google Cloud: Cloud Run, global load balancer, Cloud SQL, Cloud Storage, Pub/Sub, Cloud Scheduler,
-Memorystore, Secret Manager."""
+Memorystore, Secret Manager.
+
+`stack.build` makes the stack; each other module adds one resource kind. May import: cdktf,
+`cdktf_cdktf_provider_google`, `gen.model` and `providers` (the shared helpers)."""

@@ -8,8 +8,8 @@ from cdktf import TerraformStack
 from cdktf_cdktf_provider_google.storage_bucket import StorageBucket
 from cdktf_cdktf_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 
-from gen import names
-from gen.environments import Environment
+from gen.model import names
+from gen.model.environments import Environment
 from providers import blocks, protect
 
 PUBLIC_READER = "roles/storage.objectViewer"

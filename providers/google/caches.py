@@ -12,8 +12,8 @@ from cdktf_cdktf_provider_google.redis_instance import RedisInstance
 from cdktf_cdktf_provider_google.secret_manager_secret import SecretManagerSecret
 from cdktf_cdktf_provider_google.secret_manager_secret_version import SecretManagerSecretVersion
 
-from gen import names
-from gen.environments import Environment
+from gen.model import names
+from gen.model.environments import Environment
 from providers import protect
 
 REDIS_VERSION = "REDIS_7_2"

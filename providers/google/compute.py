@@ -10,8 +10,8 @@ from cdktf_cdktf_provider_google.logging_project_bucket_config import LoggingPro
 from cdktf_cdktf_provider_google.logging_project_exclusion import LoggingProjectExclusion
 from cdktf_cdktf_provider_google.logging_project_sink import LoggingProjectSink
 
-from gen import names, wiring
-from gen.environments import Environment, Unit
+from gen.model import names, wiring
+from gen.model.environments import Environment, Unit
 from providers.google import databases as sql
 from providers import blocks
 

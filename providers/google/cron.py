@@ -9,9 +9,9 @@ from cdktf_cdktf_provider_google.cloud_run_v2_job import CloudRunV2Job
 from cdktf_cdktf_provider_google.cloud_run_v2_job_iam_member import CloudRunV2JobIamMember
 from cdktf_cdktf_provider_google.cloud_scheduler_job import CloudSchedulerJob
 
-from gen import cron as crontab
-from gen import names
-from gen.environments import Environment
+from gen.model import cron as crontab
+from gen.model import names
+from gen.model.environments import Environment
 from providers.google import compute
 from providers import blocks
 from providers.google.iam import RUN_INVOKER, member
@@ -25,7 +25,7 @@ CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
 
 def unix_cron(schedule: str) -> str:
-    """Cloud Scheduler takes unix-cron as written: the 5 fields, validated by gen.cron."""
+    """Cloud Scheduler takes unix-cron as written: the 5 fields, validated by gen.model.cron."""
     return str(crontab.parse(schedule))
 
 

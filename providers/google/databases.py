@@ -12,8 +12,8 @@ from cdktf_cdktf_provider_google.sql_database import SqlDatabase
 from cdktf_cdktf_provider_google.sql_database_instance import SqlDatabaseInstance
 from cdktf_cdktf_provider_google.sql_user import SqlUser
 
-from gen import names
-from gen.environments import Environment
+from gen.model import names
+from gen.model.environments import Environment
 from providers import blocks, protect
 
 PORT = 5432

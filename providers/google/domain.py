@@ -12,8 +12,8 @@ from cdktf_cdktf_provider_google.compute_managed_ssl_certificate import ComputeM
 from cdktf_cdktf_provider_google.data_google_dns_managed_zone import DataGoogleDnsManagedZone
 from cdktf_cdktf_provider_google.dns_record_set import DnsRecordSet
 
-from gen import names
-from gen.environments import Environment
+from gen.model import names
+from gen.model.environments import Environment
 
 TTL = 300
 

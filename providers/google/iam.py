@@ -14,8 +14,8 @@ from cdktf_cdktf_provider_google.secret_manager_secret_iam_member import SecretM
 from cdktf_cdktf_provider_google.service_account import ServiceAccount
 from cdktf_cdktf_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 
-from gen import names
-from gen.environments import Environment
+from gen.model import names
+from gen.model.environments import Environment
 from providers.google.databases import instance_name
 
 BUCKET_ROLES = {

@@ -18,8 +18,8 @@ from cdktf_cdktf_provider_google.compute_target_http_proxy import ComputeTargetH
 from cdktf_cdktf_provider_google.compute_target_https_proxy import ComputeTargetHttpsProxy
 from cdktf_cdktf_provider_google.compute_url_map import ComputeUrlMap
 
-from gen import names
-from gen.environments import Environment
+from gen.model import names
+from gen.model.environments import Environment
 from providers import blocks
 from providers.google.iam import RUN_INVOKER
 

@@ -16,8 +16,8 @@ from cdktf_cdktf_provider_google.compute_router_nat import ComputeRouterNat
 from cdktf_cdktf_provider_google.compute_subnetwork import ComputeSubnetwork
 from cdktf_cdktf_provider_google.service_networking_connection import ServiceNetworkingConnection
 
-from gen import names
-from gen.environments import Environment
+from gen.model import names
+from gen.model.environments import Environment
 from providers import blocks
 
 DEFAULT_CIDR = "10.0.0.0/16"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_google.secret_manager_secret import SecretManagerSecret
 
-from gen import names
-from gen.environments import Environment
+from gen.model import names
+from gen.model.environments import Environment
 from providers import protect
 
 

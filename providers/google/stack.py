@@ -10,8 +10,8 @@ from cdktf_cdktf_provider_google.data_google_project import DataGoogleProject
 from cdktf_cdktf_provider_google.project_service import ProjectService
 from cdktf_cdktf_provider_google.provider import GoogleProvider
 
-from gen.environments import Environment
-from gen.names import google_label, terraform_name
+from gen.model.environments import Environment
+from gen.model.names import google_label, terraform_name
 from providers.google import (
     buckets, caches, compute, cron, databases, domain, iam, load_balancing, network, outputs, secrets, topics,
 )

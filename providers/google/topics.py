@@ -12,8 +12,8 @@ from cdktf_cdktf_provider_google.pubsub_subscription_iam_member import PubsubSub
 from cdktf_cdktf_provider_google.pubsub_topic import PubsubTopic
 from cdktf_cdktf_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
 
-from gen import names
-from gen.environments import Environment
+from gen.model import names
+from gen.model.environments import Environment
 from providers.google.iam import RUN_INVOKER, member
 
 RETRY_BACKOFF = {"minimum_backoff": "10s", "maximum_backoff": "600s"}

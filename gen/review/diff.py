@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gen.changes import (
+from gen.review.changes import (
     SENSITIVE,
     AttributeChange,
     attribute_changes,
@@ -25,8 +25,8 @@ from gen.changes import (
     sensitive_names_mask,
     union_mask,
 )
-from gen.errors import InputError
-from gen.review import (
+from gen.model.errors import InputError
+from gen.review.plan import (
     ACTIONS,
     EXIT_APPROVAL_REQUIRED,
     EXIT_OK,
@@ -36,8 +36,8 @@ from gen.review import (
     decide_approval,
     load_environment,
 )
-from gen.risk_tables import FORCES_REPLACEMENT, FORCES_REPLACEMENT_ON_FAMILY_CHANGE
-from gen.risks import assess
+from gen.review.risk_tables import FORCES_REPLACEMENT, FORCES_REPLACEMENT_ON_FAMILY_CHANGE
+from gen.review.risks import assess
 
 STACK_FILE = "cdk.tf.json"
 METADATA_KEY = "//"  # cdktf's metadata, at the top of a stack and inside each resource

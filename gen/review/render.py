@@ -12,10 +12,10 @@ import html
 import json
 from typing import Any
 
-from gen.changes import AttributeChange, Marker, plain
-from gen.diff import DiffReview, StackDiff
-from gen.review import REPORT_FORMAT_VERSION, ACTIONS, OutputChange, PlanReview, ResourceChange
-from gen.risks import APPROVAL_CLASSES, Risk
+from gen.review.changes import AttributeChange, Marker, plain
+from gen.review.diff import DiffReview, StackDiff
+from gen.review.plan import REPORT_FORMAT_VERSION, ACTIONS, OutputChange, PlanReview, ResourceChange
+from gen.review.risks import APPROVAL_CLASSES, Risk
 
 FORMATS = ("text", "markdown", "json")
 

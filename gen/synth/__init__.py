@@ -50,6 +50,9 @@ Node: cdktf runs its constructs in a Node.js process through jsii. gen uses the 
 has not tested or that reached end of life: they are notices for the bindings' authors,
 not for a user running `gen`, and the synthesized JSON does not depend on them. Set
 GEN_SHOW_NODE_WARNINGS=1 to see them.
+
+May import: `gen.model`, `providers` (each cloud's `stack.build`, by name), cdktf and jsii.
+Never `gen.review` or `gen.cli`.
 """
 
 from __future__ import annotations
@@ -75,7 +78,7 @@ from functools import cache
 from pathlib import Path
 from typing import Callable
 
-from gen.environments import Environment
+from gen.model.environments import Environment
 
 MANIFEST = "manifest.json"
 STACKS = "stacks"
@@ -90,7 +93,7 @@ BINDINGS = {"aws": "cdktf_cdktf_provider_aws", "gcp": "cdktf_cdktf_provider_goog
 PROVIDER_PACKAGES = {"aws": "aws", "gcp": "google"}  # providers/<folder> by cloud
 # Distributions whose versions are part of every stack's fingerprint (plus the cloud's bindings).
 TOOLCHAIN = ("cdktf", "jsii", "constructs", "typeguard")
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 SYNTHESIZED = "synthesized"
 UP_TO_DATE = "up to date"
@@ -266,7 +269,7 @@ _RESOLVE_SOURCES = {
 _NUMBER_TOKEN = r"[-|\d|.\+]+(e[-|\d|.|e|E|\+]+)"  # encoding.js NUMBER_TOKEN_REGEX: a number token in a string
 _NODE_PRELOAD_JS = """\
 "use strict";
-// Written by gen (gen/synth.py): load a cdktf provider's resource modules on first use, skip
+// Written by gen (gen/synth): load a cdktf provider's resource modules on first use, skip
 // cdktf's stack trace of every token, prepare a lone stack without the cross-stack pass, exit
 // only once jsii's type index workers are done, and resolve plain values without cdktf's
 // per-value bookkeeping.
@@ -632,7 +635,7 @@ _KERNEL_PATCHES = {
 }
 _JSII_RUNTIME_JS = """\
 "use strict";
-// Written by gen (gen/synth.py): jsii's kernel in this process, talking over stdin/stdout.
+// Written by gen (gen/synth): jsii's kernel in this process, talking over stdin/stdout.
 const fs = require("fs");
 const path = require("path");
 const KERNEL_FD = 3;
@@ -1405,8 +1408,8 @@ def select(app, names: list[str] | None, from_env: str | None = None) -> Selecti
 
     A preview environment is a template: it is synthesized as `pr:<number>`, never by itself.
     """
-    from gen.environments import resolve
-    from gen.errors import InputError
+    from gen.model.environments import resolve
+    from gen.model.errors import InputError
 
     if not names:
         environments, skipped = [], []
@@ -1432,7 +1435,7 @@ def select(app, names: list[str] | None, from_env: str | None = None) -> Selecti
 def synthesize(app_path: Path, out_dir: Path, env_names: list[str] | None = None,
                from_env: str | None = None) -> list[StackResult]:
     """Validate a model file and synthesize its environments (all cloud ones by default) into out_dir."""
-    from gen.validate import load_app
+    from gen.model.validate import load_app
 
     selection = select(load_app(app_path), env_names, from_env)
     return synth_environments(selection.environments, Path(out_dir)) if selection.environments else []

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Mapping
 
 import schemas
-from gen import names
-from gen.errors import InputError
-from gen.model import App, EnvironmentSpec, Service, Uses, frozen_map
+from gen.model import names
+from gen.model.errors import InputError
+from gen.model.model import App, EnvironmentSpec, Service, Uses, frozen_map
 
 PREVIEW = re.compile(r"^pr:([1-9][0-9]{0,8})$")
 SINGLE_UNIT = "main"  # the unit that hosts the app image's services under `single`
@@ -306,9 +306,3 @@ def resolve(app: App, name: str, from_env: str | None = None) -> Environment:
         raise InputError(f"{name}: no such environment{hint}; the model has {', '.join(app.environments)}")
     return resolve_spec(app, app.environments[name])
 
-
-def load_environment(app_path, name: str, from_env: str | None = None) -> Environment:
-    """Validate a model file and resolve one of its environments (or a preview pr:<n>)."""
-    from gen.validate import load_app  # validation builds on this module
-
-    return resolve(load_app(app_path), name, from_env)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from gen.changes import AttributeChange
-from gen.risk_tables import (
+from gen.review.changes import AttributeChange
+from gen.review.risk_tables import (
     FREE_FORM_MAPS,
     INGRESS_SOURCES,
     PUBLIC_MEMBERS,

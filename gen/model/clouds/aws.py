@@ -7,7 +7,7 @@ smallest ElastiCache node type that holds it.
 
 from __future__ import annotations
 
-from gen import cron
+from gen.model import cron
 
 # Fargate task sizes: vCPU -> allowed memory in MiB.
 FARGATE_MEMORY = {
@@ -141,7 +141,7 @@ def _schedules(env) -> list[tuple[str, str]]:
         except ScheduleError as e:
             problems.append((f"/cron/{job.name}/schedule", f"in aws environment {env.spec_name!r}: {e}"))
         except cron.CronError:
-            pass  # gen.validate reports a malformed schedule itself
+            pass  # gen.model.validate reports a malformed schedule itself
     return problems
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gen.model import App, Uses
-from gen.names import env_var
+from gen.model.model import App, Uses
+from gen.model.names import env_var
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Setting:
 
 
 def settings(app: App, unit) -> list[Setting]:
-    """The variables of a deployment unit (gen.environments.Unit): the connection settings of
+    """The variables of a deployment unit (gen.model.environments.Unit): the connection settings of
     what its services use, plus a queue URL per topic subscription its services consume."""
     uses: Uses = unit.uses
     subscriptions = [(topic.name, sub.name) for topic in app.topics.values()

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from gen.changes import (
+from gen.review.changes import (
     SENSITIVE,
     AttributeChange,
     attribute_changes,
@@ -25,8 +25,8 @@ from gen.changes import (
     union_mask,
     marks_all,
 )
-from gen.errors import InputError
-from gen.risks import APPROVAL_CLASSES, DRIFT, Risk, assess
+from gen.model.errors import InputError
+from gen.review.risks import APPROVAL_CLASSES, DRIFT, Risk, assess
 
 REPORT_FORMAT_VERSION = "1.0"
 
@@ -426,7 +426,7 @@ def load_environment(app_path: str | None, env_name: str | None) -> Any:
         return None
     if app_path is None or env_name is None:
         raise InputError("--app and --env go together: give both, or neither")
-    from gen.environments import load_environment as load
+    from gen.model.validate import load_environment as load
 
     return load(app_path, env_name)
 

@@ -120,7 +120,7 @@ class Secret:
 
 @dataclass(frozen=True)
 class EnvironmentSpec:
-    """An environment as written in the model; gen.environments resolves it."""
+    """An environment as written in the model; gen.model.environments resolves it."""
 
     name: str
     type: str

@@ -19,13 +19,12 @@ from pathlib import Path
 
 import jsonschema
 
-import providers
 import schemas
-from gen import cron, wiring
-from gen.environments import SINGLE_UNIT, resolve_spec
-from gen.errors import ModelError, Problem
-from gen.model import App, build
-from gen.source import Source, pointer_join, read
+from gen.model import clouds, cron, wiring
+from gen.model.environments import SINGLE_UNIT, Environment, resolve, resolve_spec
+from gen.model.errors import ModelError, Problem
+from gen.model.model import App, build
+from gen.model.source import Source, pointer_join, read
 
 AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
 GCP_REGION = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")
@@ -446,7 +445,7 @@ def _resolved(report: Report, app: App) -> None:
         for unit in env.units.values():
             _unit_variables(report, app, env, unit)
         if env.cloud:
-            for pointer, message in providers.check(env):
+            for pointer, message in clouds.check(env):
                 report.add(pointer, message)
 
 
@@ -499,3 +498,8 @@ def load_app(path: str | Path) -> App:
     if problems:
         raise ModelError(problems)
     return app
+
+
+def load_environment(app_path, name: str, from_env: str | None = None) -> Environment:
+    """Validate a model file and resolve one of its environments (or a preview pr:<n>)."""
+    return resolve(load_app(app_path), name, from_env)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Iterator
 
-from gen.risk_tables import SENSITIVE_NAME_PATTERNS, SENSITIVE_NAMES
+from gen.review.risk_tables import SENSITIVE_NAME_PATTERNS, SENSITIVE_NAMES
 
 Path = tuple[Any, ...]  # str keys and int indexes, as in Terraform's replace_paths
 

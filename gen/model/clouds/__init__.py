@@ -1,0 +1,16 @@
+"""What each cloud can express: one module per cloud with its limits (Fargate pairs, Cloud Run
+memory per vCPU, ...) as validation problems, and the pure translations that validation and
+the stacks must agree on (EventBridge cron expressions, cache node types). No cdktf here:
+`gen validate` runs these without starting Node; `providers/` imports them.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+MODULES = {"aws": "gen.model.clouds.aws", "gcp": "gen.model.clouds.google"}
+
+
+def check(env) -> list[tuple[str, str]]:
+    """(JSON pointer, message) for each part of a resolved environment its cloud cannot express."""
+    return importlib.import_module(MODULES[env.cloud]).check(env)
