@@ -168,10 +168,13 @@ def env_show(app_file, name, from_env, resources, as_json):
     from gen.model.environments import resolve
     from gen.model.validate import load_app
 
+    from gen.model.clouds import service_size
+
     e = resolve(load_app(app_file), name, from_env)
     workloads = [
         {"service": s.name, "ingress": s.ingress, "unit": e.unit_of(s.name).name,
-         "cpu": s.cpu, "memory": s.memory, "min_instances": s.min_instances, "max_instances": s.max_instances}
+         "cpu": service_size(e, s.name)[0], "memory": service_size(e, s.name)[1],
+         "min_instances": s.min_instances, "max_instances": s.max_instances}
         for s in e.services.values()
     ]
     shown = {"about": _about(e), "workloads": workloads, "tags": dict(e.tags)}
@@ -187,9 +190,11 @@ def env_show(app_file, name, from_env, resources, as_json):
                 value = value["trigger"] + (f" ({value['branch']})" if "branch" in value else "")
             click.echo(f"  {key.capitalize():<10}{value}")
     click.echo("\nWorkloads\n")
-    click.echo(f"  {'Service':<24}{'Ingress':<10}{'Unit':<24}")
+    click.echo(f"  {'Service':<24}{'Ingress':<10}{'Unit':<24}{'vCPU':<6}{'Memory'}")
     for w in workloads:
-        click.echo(f"  {w['service']:<24}{w['ingress']:<10}{w['unit']:<24}")
+        size = f"{w['cpu']:g}" if w["cpu"] is not None else "-"
+        memory = f"{w['memory']} MiB" if w["memory"] is not None else "-"
+        click.echo(f"  {w['service']:<24}{w['ingress']:<10}{w['unit']:<24}{size:<6}{memory}")
     click.echo("\nTags\n")
     for key, value in shown["tags"].items():
         click.echo(f"  {key:<24}{value}")

@@ -53,13 +53,17 @@ CASES = [
     ("4 vCPU with 1 GiB", web(cpu=4, memory=1024), "/services/web/memory", "2048 to 16384 MiB"),
     ("override cpu below the service's memory", both(web(memory=2048), override(cpu=0.5)),
      "/environments/dev/overrides/services/web/cpu", "at most 1024 MiB"),
-    ("override memory above the cpu", override(memory=4096), "/environments/dev/overrides/services/web/memory",
-     "at most 512 MiB"),
-    ("worker below 1 vCPU (type default)", web(ingress="none"), "/environments/dev/type", "allocates CPU at all times"),
+    ("override memory above the stated cpu", both(web(cpu=0.25), override(memory=4096)),
+     "/environments/dev/overrides/services/web/memory", "at most 512 MiB"),
     ("worker below 1 vCPU (own cpu)", web(ingress="none", cpu=0.5, memory=512), "/services/web/cpu",
      "allocates CPU at all times"),
     ("too few delivery attempts", lambda m: m["topics"]["jobs"]["subscriptions"]["run"].update(max_retries=3),
      "/topics/jobs/subscriptions/run/max_retries", "5 to 100 delivery attempts"),
+    ("image on quay.io", web(image="quay.io/acme/web:1"), "/services/web/image", "cannot pull 'quay.io/acme/web:1'"),
+    ("app image on a private registry", lambda m: m.update(image="registry.acme.internal:5000/tiny:1"), "/image",
+     "from registry.acme.internal:5000"),
+    ("image in ECR", web(image="111111111111.dkr.ecr.eu-west-1.amazonaws.com/web:1"), "/services/web/image",
+     "Artifact Registry remote repository"),
     ("cache not whole GB", lambda m: m["caches"]["hot"].update(memory_mb=1536), "/caches/hot/memory_mb",
      "multiple of 1024"),
     ("cache override not whole GB",
@@ -86,6 +90,59 @@ def test_cloud_run_sizes_at_their_limits_are_valid(cpu, memory):
 
 def test_a_worker_with_a_full_vcpu_is_valid():
     assert problems(web(ingress="none", cpu=1, memory=512)) == []
+
+
+def _resolved(change, env="dev"):
+    from gen.model.environments import resolve
+    from gen.model.validate import load_app
+
+    model = copy.deepcopy(BASE)
+    change(model)
+    app, found = check(parse(json.dumps(model, indent=2), "tiny.json"))
+    assert found == []
+    return resolve(app, env)
+
+
+def production(m):
+    m["environments"]["prod"] = {"type": "production", "cloud": "gcp", "region": "europe-west1",
+                                 "project": "acme-tiny-prod", "domain": "tiny.example.com"}
+
+
+def test_a_worker_on_the_type_default_cpu_rounds_up_to_a_full_vcpu():
+    """Defaults never break a model: the development default 0.25 vCPU becomes 1 for a worker."""
+    from gen.model.clouds import service_size
+
+    assert problems(web(ingress="none")) == []
+    assert service_size(_resolved(web(ingress="none")), "web") == (1.0, 512)
+
+
+def test_production_gets_a_full_vcpu_unless_the_model_states_less():
+    from gen.model.clouds import service_size
+
+    env = _resolved(production, "prod")
+    assert env.services["web"].cpu == 0.5 and service_size(env, "web") == (1.0, 1024)
+    # a stated cpu wins (and keeps concurrency 1: docs/google.md)
+    env = _resolved(both(production, web(cpu=0.5, memory=512)), "prod")
+    assert service_size(env, "web") == (0.5, 512)
+    # a default cpu yields to a stated memory: no error from a default
+    assert problems(both(production, web(memory=4096))) == []
+    assert service_size(_resolved(both(production, web(memory=6144)), "prod"), "web") == (2.0, 6144)
+    # development keeps its default
+    assert service_size(_resolved(lambda m: None), "web") == (0.25, 512)
+
+
+@pytest.mark.parametrize("image", ["europe-docker.pkg.dev/acme/apps/web:1", "gcr.io/acme/web:1", "eu.gcr.io/acme/web:1",
+                                   "nginx:1.27", "acme/web:1", "docker.io/acme/web:1", "ghcr.io/acme/web:1",
+                                   "europe-docker.pkg.dev/acme/apps/web@sha256:" + "a" * 64])
+def test_images_cloud_run_can_pull_are_valid(image):
+    assert problems(web(image=image)) == []
+
+
+def test_one_error_for_an_app_image_shared_by_services():
+    def change(m):
+        m["image"] = "quay.io/acme/tiny:1"
+        m["services"]["api"] = {"ingress": "internal"}
+    assert [p for p, _ in problems(change)] == ["/image"]
 
 
 def test_aws_environments_are_not_held_to_cloud_run_limits():

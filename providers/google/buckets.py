@@ -1,6 +1,7 @@
 """Cloud Storage: per bucket a regional bucket with a globally unique derived name, uniform bucket-level
 access, public access prevention enforced (unless the bucket is public: then `allUsers` may read its
-objects, on that bucket only), versioning as the model says, `force_destroy` by environment type."""
+objects, on that bucket only, without listing them), versioning as the model says, `force_destroy` by
+environment type."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from gen.model import names
 from gen.model.environments import Environment
 from providers import blocks, protect
 
-PUBLIC_READER = "roles/storage.objectViewer"
+# Object reads only (storage.objects.get), as AWS grants anonymous s3:GetObject only: objectViewer
+# would also let anyone list the bucket.
+PUBLIC_READER = "roles/storage.legacyObjectReader"
 NONCURRENT_VERSIONS_DAYS = 30  # old versions of versioned buckets are deleted after this many days
 
 

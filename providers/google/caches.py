@@ -1,7 +1,8 @@
 """Memorystore for Redis: per cache an instance on private services access (no public endpoint),
 STANDARD_HA (a replica with automatic failover) in production and BASIC otherwise, TLS in transit, and
 AUTH on; the AUTH string Google generates is copied into a Secret Manager secret (a reference, never a
-literal in the Terraform) from which the units that use the cache read it."""
+literal in the Terraform) from which the units that use the cache read it. The server's certificate is
+signed by a CA of the instance's own, whose PEM the units get as `<CACHE>_CACHE_CA`."""
 
 from __future__ import annotations
 
@@ -25,10 +26,19 @@ MIB_PER_GB = 1024
 class Cache:
     instance: RedisInstance
     auth_secret: SecretManagerSecret
+    auth_version: SecretManagerSecretVersion  # a revision that reads the AUTH string waits for it
+
+    @property
+    def ca_certificates(self) -> str:
+        """The PEM of the instance's server CAs (all of them: during a CA rotation there are two), for
+        clients that verify the server's certificate (`<CACHE>_CACHE_CA`)."""
+        return f'${{join("", {self.instance.fqn}.server_ca_certs[*].cert)}}'
 
 
 def build(stack: TerraformStack, env: Environment, network, apis: dict) -> dict[str, Cache]:
     out = {}
+    if not env.caches:
+        return out  # the redis API is enabled only where there is a cache
     depends = [apis["redis"]] + ([network.private_services] if network.private_services is not None else [])
     for cache in env.caches.values():
         tf = names.terraform_name(cache.name, "cache")
@@ -45,6 +55,7 @@ def build(stack: TerraformStack, env: Environment, network, apis: dict) -> dict[
             replication={"auto": {}}, deletion_protection=env.prevent_destroy,
             annotations={"description": f"AUTH string of Memorystore instance {cache.name}"},
             depends_on=[apis["secretmanager"]])
-        SecretManagerSecretVersion(stack, f"{tf}_auth_version", secret=secret.id, secret_data=instance.auth_string)
-        out[cache.name] = Cache(instance, secret)
+        version = SecretManagerSecretVersion(stack, f"{tf}_auth_version", secret=secret.id,
+                                             secret_data=instance.auth_string)
+        out[cache.name] = Cache(instance, secret, version)
     return out

@@ -11,6 +11,7 @@ from cdktf_cdktf_provider_google.logging_project_exclusion import LoggingProject
 from cdktf_cdktf_provider_google.logging_project_sink import LoggingProjectSink
 
 from gen.model import names, wiring
+from gen.model.clouds import google
 from gen.model.environments import Environment, Unit
 from providers.google import databases as sql
 from providers import blocks
@@ -18,6 +19,7 @@ from providers import blocks
 REDIS_PORT = "6379"
 LATEST = "latest"
 FULL_CPU = 1  # below 1 vCPU Cloud Run needs concurrency 1, request-time CPU and the first generation
+CONCURRENCY = 80  # requests an instance of 1 vCPU or more serves at once (Cloud Run's default, stated)
 PROBE = {"period_seconds": 10, "failure_threshold": 6, "timeout_seconds": 5}
 
 # Ingress by what a unit hosts: public units are reached only through the load balancer.
@@ -65,14 +67,29 @@ def container_env(env: Environment, unit: Unit, built) -> list[dict]:
             continue  # Pub/Sub pushes to the unit at the subscription's path: there is no queue to poll
         else:
             raise AssertionError(f"no Google value for {setting}")
+    for topic in env.app.topics.values():
+        for sub in topic.subscriptions.values():
+            if sub.service in unit.services:
+                # Pub/Sub pushes with an OIDC token: a unit that anyone may invoke (a public one) must
+                # verify it itself, so it is told what to expect (docs/google.md, "Pub/Sub").
+                stem = names.env_var(sub.name)
+                plain[f"{stem}_PUSH_AUDIENCE"] = unit_url(env, unit.name, built.project)
+                plain[f"{stem}_PUSH_SERVICE_ACCOUNT"] = built.accounts.pushers[(topic.name, sub.name)].email
+    for cache in unit.uses.caches:
+        # Memorystore's TLS certificate is signed by a per-instance CA: clients that verify it (redis-py,
+        # Jedis, ioredis) need its PEM. Google only: ElastiCache's certificates chain to a public CA.
+        plain[f"{names.env_var(cache)}_CACHE_CA"] = built.caches[cache].ca_certificates
     return ([{"name": k, "value": v} for k, v in sorted(plain.items())]
             + [{"name": k, "value_source": {"secret_key_ref": {"secret": v, "version": LATEST}}}
                for k, v in sorted(secret.items())])
 
 
 def sizing(env: Environment, unit: Unit) -> tuple[float, int]:
-    cpu = unit.cpu if unit.cpu is not None else env.settings["cpu"]
-    memory = unit.memory if unit.memory is not None else env.settings["memory"]
+    """What Cloud Run gets (gen.model.clouds.google.unit_size: a type default rounds up to 1 vCPU in
+    production and for workers)."""
+    cpu, memory = google.unit_size(env, unit)
+    cpu = cpu if cpu is not None else env.settings["cpu"]
+    memory = memory if memory is not None else env.settings["memory"]
     return float(cpu), int(memory)
 
 
@@ -85,6 +102,14 @@ def vpc_access(network) -> dict:
 
 def service_name(env: Environment, unit: str) -> str:
     return env.name_for(unit, names.GOOGLE_CLOUD_RUN_SERVICE)
+
+
+def unit_url(env: Environment, unit: str, project) -> str:
+    """A unit's deterministic Cloud Run URL, `https://<service>-<project number>.<region>.run.app`: known
+    before the service exists (no cycle when units call each other or learn their own audience), and
+    the unit's custom audience, so ID tokens minted for it are accepted. Service names are at most 49
+    characters so that the host's first label stays within 63."""
+    return f"https://{service_name(env, unit)}-{project.number}.{env.region}.run.app"
 
 
 def job_name(env: Environment, job: str) -> str:
@@ -146,11 +171,11 @@ def build(stack: TerraformStack, env: Environment, network, built, grants: dict)
             "execution_environment": "EXECUTION_ENVIRONMENT_GEN1" if fractional else "EXECUTION_ENVIRONMENT_GEN2",
             "containers": blocks([container]),
         }
-        if fractional:
-            template["max_instance_request_concurrency"] = 1
+        template["max_instance_request_concurrency"] = 1 if fractional else CONCURRENCY
         out[unit.name] = CloudRunV2Service(
             stack, f"{tf}_service", name=service_name(env, unit.name),
             location=env.region, ingress=INGRESS[unit.ingress], deletion_protection=env.prevent_destroy,
-            invoker_iam_disabled=False, description=f"{env.app.name} {env.name}: {', '.join(unit.services)}",
+            invoker_iam_disabled=False, custom_audiences=[unit_url(env, unit.name, built.project)],
+            description=f"{env.app.name} {env.name}: {', '.join(unit.services)}",
             template=template, depends_on=[built.apis["run"], *grants.get(unit.name, [])])
     return out

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from cdktf import Fn, TerraformStack
 from cdktf_cdktf_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
+from cdktf_cdktf_provider_google.project_iam_custom_role import ProjectIamCustomRole
 from cdktf_cdktf_provider_google.project_iam_member import ProjectIamMember
 from cdktf_cdktf_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
 from cdktf_cdktf_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
@@ -18,11 +19,21 @@ from gen.model import names
 from gen.model.environments import Environment
 from providers.google.databases import instance_name
 
-BUCKET_ROLES = {
-    "read": "roles/storage.objectViewer",
-    "write": "roles/storage.objectCreator",
-    "read-write": "roles/storage.objectUser",
-}
+# Bucket access means the same on both clouds (docs/app-model.md, "Bucket access"): `read` is get and
+# list (S3 GetObject + ListBucket), `write` is create, overwrite and delete without reading or listing
+# (S3 PutObject, DeleteObject, AbortMultipartUpload), `read-write` both. Google has no predefined role
+# for `write` (objectCreator cannot overwrite: that needs storage.objects.delete), so the environment
+# gets one custom role with exactly those permissions.
+BUCKET_READER = "roles/storage.objectViewer"
+BUCKET_WRITER = "bucket-writer"  # the custom role, made in `build` when some unit writes
+BUCKET_ROLES = {"read": (BUCKET_READER,), "write": (BUCKET_WRITER,), "read-write": (BUCKET_READER, BUCKET_WRITER)}
+BUCKET_WRITER_PERMISSIONS = (
+    "storage.multipartUploads.abort",
+    "storage.multipartUploads.create",
+    "storage.multipartUploads.listParts",
+    "storage.objects.create",
+    "storage.objects.delete",
+)
 TOPIC_ROLES = {"publish": "roles/pubsub.publisher"}
 SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
 # Cloud SQL has no instance-level IAM: connecting and logging in as an IAM user are project roles,
@@ -73,6 +84,11 @@ def accounts(stack: TerraformStack, env: Environment, apis: dict) -> Accounts:
     return out
 
 
+def bucket_writer_role_id(env: Environment) -> str:
+    """The custom role's id: letters, digits and underscores, at most 64, one per environment."""
+    return names.shorten(names.terraform_name(env.app.name, env.name, "bucket_writer"), 64).replace("-", "_")
+
+
 def database_condition(env: Environment, databases) -> dict:
     """An IAM condition that limits a project-level Cloud SQL role to these databases' instances."""
     instances = " || ".join(f'resource.name == "projects/{env.project}/instances/{instance_name(env, db)}"'
@@ -84,14 +100,23 @@ def database_condition(env: Environment, databases) -> dict:
 def build(stack: TerraformStack, env: Environment, built) -> dict[str, list]:
     """Each unit's grants on what its services use; unit -> the bindings its containers need at start."""
     grants: dict[str, list] = {}
+    roles = {BUCKET_READER: BUCKET_READER}
+    if any(access != "read" for unit in env.units.values() for access in unit.uses.buckets.values()):
+        roles[BUCKET_WRITER] = ProjectIamCustomRole(
+            stack, "bucket_writer_role", project=env.project, role_id=bucket_writer_role_id(env),
+            title=f"{env.app.name} {env.name} bucket writer"[:100],
+            description="create, overwrite and delete objects, without reading or listing them (gen's bucket `write`)",
+            permissions=list(BUCKET_WRITER_PERMISSIONS), depends_on=[built.apis["iam"]]).name
     for unit in env.units.values():
         tf = names.terraform_name(unit.name)
         who = member(built.accounts.units[unit.name])
         mine = grants.setdefault(unit.name, [])
         for bucket, access in unit.uses.buckets.items():
-            mine.append(StorageBucketIamMember(
-                stack, f"{tf}_{names.terraform_name(bucket)}_bucket_access", bucket=built.buckets[bucket].name,
-                role=BUCKET_ROLES[access], member=who))
+            for role in BUCKET_ROLES[access]:
+                kind = "read" if role == BUCKET_READER else "write"
+                mine.append(StorageBucketIamMember(
+                    stack, f"{tf}_{names.terraform_name(bucket)}_bucket_{kind}", bucket=built.buckets[bucket].name,
+                    role=roles[role], member=who))
         for topic, access in unit.uses.topics.items():
             mine.append(PubsubTopicIamMember(
                 stack, f"{tf}_{names.terraform_name(topic)}_topic_access", topic=built.topics[topic].id,
@@ -100,10 +125,12 @@ def build(stack: TerraformStack, env: Environment, built) -> dict[str, list]:
             mine.append(SecretManagerSecretIamMember(
                 stack, f"{tf}_{names.terraform_name(secret)}_secret_access",
                 secret_id=built.secrets[secret].id, role=SECRET_ACCESSOR, member=who))
+            mine.append(built.secrets[secret].placeholder)  # a revision needs a version to start
         for cache in unit.uses.caches:
             mine.append(SecretManagerSecretIamMember(
                 stack, f"{tf}_{names.terraform_name(cache)}_cache_auth_access",
                 secret_id=built.caches[cache].auth_secret.id, role=SECRET_ACCESSOR, member=who))
+            mine.append(built.caches[cache].auth_version)
         if unit.uses.databases:
             condition = database_condition(env, unit.uses.databases)
             for role in DATABASE_ROLES:

@@ -1,5 +1,6 @@
 """The global external Application Load Balancer (EXTERNAL_MANAGED) in front of the public units: a
-serverless NEG and a backend service per public unit, a URL map by path prefix, HTTPS with the managed
+serverless NEG and a backend service per public unit, a URL map forwarding only the public services'
+path prefixes (404 elsewhere, unless a public service sits at `/`), HTTPS with the managed
 certificate and a modern TLS policy plus an HTTP->HTTPS redirect when the environment has a domain, else
 HTTP on the load balancer's address."""
 
@@ -25,6 +26,9 @@ from providers.google.iam import RUN_INVOKER
 
 SCHEME = "EXTERNAL_MANAGED"
 PATH_MATCHER = "paths"
+# What the load balancer answers for a path no public service has, where none sits at `/`. Fault
+# injection is the global external Application Load Balancer's way to answer without a backend.
+NOT_FOUND = {"fault_injection_policy": {"abort": {"http_status": 404, "percentage": 100}}}
 
 
 @dataclass(frozen=True)
@@ -37,14 +41,21 @@ def _name(env: Environment, resource: str) -> str:
     return env.name_for(resource, names.GOOGLE_COMPUTE_NAME)
 
 
-def path_rules(env: Environment, backends: dict) -> tuple[str, list[dict]]:
-    """(default backend, path rules): `/api` routes `/api` and `/api/*`; `/` (or else the first path) is the default."""
+def path_rules(env: Environment, backends: dict) -> tuple[str, bool, list[dict]]:
+    """(default backend, whether the default answers 404 itself, path rules).
+
+    Only the public services' prefixes are forwarded: `/api` routes `/api` and `/api/*` to the unit of
+    the public service at `/api`. Everything else goes to the unit of the public service at `/`, or,
+    where no public service sits at `/`, is answered 404 by the load balancer (an abort at 100 %: the
+    backend a URL map must name as its default never sees the request). So a unit's internal services
+    and its Pub/Sub push paths are not published, except under a public service's prefix.
+    """
     routes = sorted((service.path, env.unit_of(service.name).name) for service in env.services.values()
                     if service.ingress == "public")
-    default = next((unit for path, unit in routes if path == "/"), routes[0][1])
+    root = next((unit for path, unit in routes if path == "/"), None)
     rules = [{"paths": [path, f"{path.rstrip('/')}/*"], "service": backends[unit].id}
              for path, unit in routes if path != "/"]
-    return backends[default].id, rules
+    return backends[root or routes[0][1]].id, root is None, rules
 
 
 def build(stack: TerraformStack, env: Environment, units: dict, domain, apis: dict) -> Balancing | None:
@@ -66,10 +77,12 @@ def build(stack: TerraformStack, env: Environment, units: dict, domain, apis: di
         # the service's own run.app URL refuses traffic from the internet.
         CloudRunV2ServiceIamMember(stack, f"{tf}_public_invoker", project=env.project, location=service.location,
                                    name=service.name, role=RUN_INVOKER, member="allUsers")
-    default, rules = path_rules(env, backends)
+    default, not_found, rules = path_rules(env, backends)
+    otherwise = {"default_route_action": NOT_FOUND} if not_found else {}
     matcher = {"host_rule": blocks([{"hosts": ["*"], "path_matcher": PATH_MATCHER}]),
-               "path_matcher": blocks([{"name": PATH_MATCHER, "default_service": default, "path_rule": rules}])} if rules else {}
-    url_map = ComputeUrlMap(stack, "url_map", name=_name(env, "lb"), default_service=default, **matcher)
+               "path_matcher": blocks([{"name": PATH_MATCHER, "default_service": default, "path_rule": rules,
+                                        **otherwise}])} if rules else {}
+    url_map = ComputeUrlMap(stack, "url_map", name=_name(env, "lb"), default_service=default, **otherwise, **matcher)
     address = ComputeGlobalAddress(stack, "lb_address", name=_name(env, "lb"), depends_on=[apis["compute"]])
     if domain is None:
         proxy = ComputeTargetHttpProxy(stack, "http_proxy", name=_name(env, "http"), url_map=url_map.id)

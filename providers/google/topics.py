@@ -1,6 +1,6 @@
 """Pub/Sub: per topic a topic; per subscription a push subscription to the consuming unit's Cloud Run URL at
-`path`, authenticated with an OIDC token of the subscription's own service account (which may invoke that
-unit only), the ack deadline, exponential retry, and a dead-letter topic after `max_retries` delivery
+`path` (never through the public load balancer), authenticated with an OIDC token of the subscription's own
+service account (which may invoke that unit only, and whose tokens the Pub/Sub service agent may mint), the ack deadline, exponential retry, and a dead-letter topic after `max_retries` delivery
 attempts (kept by a pull subscription so failed messages can be inspected and replayed)."""
 
 from __future__ import annotations
@@ -11,14 +11,17 @@ from cdktf_cdktf_provider_google.pubsub_subscription import PubsubSubscription
 from cdktf_cdktf_provider_google.pubsub_subscription_iam_member import PubsubSubscriptionIamMember
 from cdktf_cdktf_provider_google.pubsub_topic import PubsubTopic
 from cdktf_cdktf_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
+from cdktf_cdktf_provider_google.service_account_iam_member import ServiceAccountIamMember
 
 from gen.model import names
 from gen.model.environments import Environment
+from providers.google import compute
 from providers.google.iam import RUN_INVOKER, member
 
 RETRY_BACKOFF = {"minimum_backoff": "10s", "maximum_backoff": "600s"}
 DEAD_LETTER_RETENTION = "604800s"  # 7 days, Pub/Sub's maximum for unacknowledged messages
 NEVER_EXPIRE = {"ttl": ""}
+TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator"
 
 
 def pubsub_agent(project) -> str:
@@ -48,17 +51,24 @@ def subscriptions(stack: TerraformStack, env: Environment, built, units: dict) -
             PubsubSubscription(stack, f"{tf}_dead_letter_subscription", topic=dead_letter.id,
                                name=env.name_for(f"{topic.name}-{sub.name}-dead-letter", names.GOOGLE_PUBSUB_NAME),
                                message_retention_duration=DEAD_LETTER_RETENTION, expiration_policy=NEVER_EXPIRE)
+            # Projects that enabled Pub/Sub before April 2021 need this for OIDC push: the service agent
+            # mints the push account's ID tokens.
+            token_creator = ServiceAccountIamMember(stack, f"{tf}_push_token_creator", service_account_id=pusher.name,
+                                                    role=TOKEN_CREATOR, member=agent)
             invoker = CloudRunV2ServiceIamMember(stack, f"{tf}_push_invoker", project=env.project,
                                                  location=service.location, name=service.name, role=RUN_INVOKER,
                                                  member=member(pusher))
             subscription = PubsubSubscription(
                 stack, f"{tf}_subscription", name=env.name_for(f"{topic.name}-{sub.name}", names.GOOGLE_PUBSUB_NAME),
                 topic=built.topics[topic.name].id, ack_deadline_seconds=sub.ack_deadline_seconds,
+                # Straight to the unit's own URL, never through the public load balancer; the audience is
+                # the unit's deterministic URL, which the unit is told (`<SUB>_PUSH_AUDIENCE`).
                 push_config={"push_endpoint": f"{service.uri}{sub.path}",
-                             "oidc_token": {"service_account_email": pusher.email, "audience": service.uri}},
+                             "oidc_token": {"service_account_email": pusher.email,
+                                            "audience": compute.unit_url(env, unit.name, built.project)}},
                 dead_letter_policy={"dead_letter_topic": dead_letter.id, "max_delivery_attempts": sub.max_retries},
                 retry_policy=RETRY_BACKOFF, expiration_policy=NEVER_EXPIRE,
-                depends_on=[invoker])
+                depends_on=[invoker, token_creator])
             # The Pub/Sub service agent moves undeliverable messages: it must publish to the
             # dead-letter topic and acknowledge them on the source subscription.
             PubsubTopicIamMember(stack, f"{tf}_dead_letter_publisher", topic=dead_letter.id,
