@@ -204,3 +204,132 @@ def test_an_environment_without_database_or_cache_synthesizes(tmp_path):
     apis = {a["service"] for a in stack["resource"]["google_project_service"].values()}
     assert "sqladmin.googleapis.com" not in apis and "redis.googleapis.com" not in apis
     assert "google_sql_database_instance" not in stack["resource"]
+
+
+# Item 5: service calls (uses.services).
+
+def test_a_caller_gets_the_callees_url_and_may_invoke_exactly_the_callee(synthesized):
+    stack = synthesized[("shop", "prod-eu")]
+    services = resources(stack, "google_cloud_run_v2_service")
+    front = env_of(services["front_service"]["template"]["containers"][0])
+    url = "https://shop-prod-eu-pdf-${data.google_project.project.number}.europe-west3.run.app"
+    assert front["PDF_RENDERER_URL"]["value"] == url
+    assert services["pdf_service"]["custom_audiences"] == [url]  # the ID token's audience is accepted
+    accounts = {m["member"]: m["name"] for m in resources(stack, "google_cloud_run_v2_service_iam_member").values()
+                if m["member"].startswith("serviceAccount:${google_service_account.") and "_account.email" in m["member"]
+                and "push_account" not in m["member"]}
+    assert accounts == {"serviceAccount:${google_service_account.front_account.email}":
+                        "${google_cloud_run_v2_service.pdf_service.name}"}
+    for name in ("back_service", "pdf_service"):
+        assert not any(k.endswith("_URL") for k in env_of(services[name]["template"]["containers"][0]))
+
+
+def test_undeclared_pairs_get_nothing(stack):
+    """One invoker binding per declared (caller unit, callee unit) pair: no pairwise grants."""
+    from gen.model import wiring
+    from gen.model.environments import resolve
+    from gen.model.validate import load_app
+    from conftest import EXAMPLES
+
+    model, env_name = next(k for k, v in _cases().items() if v == stack["stack"])
+    env = resolve(load_app(EXAMPLES / f"{model}.json"), env_name)
+    expected = {f"{caller}_invokes_{callee}".replace("-", "_") for callee, callers in wiring.callers(env).items()
+                for caller in callers}
+    found = {k for k in resources(stack, "google_cloud_run_v2_service_iam_member") if "_invokes_" in k}
+    assert found == expected
+
+
+def _cases():
+    from gen.model.environments import resolve
+    from gen.model.validate import load_app
+    from conftest import EXAMPLES
+
+    return {(m, e): resolve(load_app(EXAMPLES / f"{m}.json"), e).stack_name for m, e in GOOGLE}
+
+
+def test_thirty_times_shop_needs_no_pairwise_grants(tmp_path):
+    """30 internal services, none calling another: no invoker binding at all (5,400 pairwise before)."""
+    model = {"app": "wide", "image": "europe-docker.pkg.dev/acme/apps/wide:1",
+             "services": {f"s{i}": {"ingress": "internal"} for i in range(30)},
+             "environments": {"dev": {"type": "development", "cloud": "gcp", "region": "europe-west1",
+                                      "project": "acme-wide-dev"}}}
+    model["services"]["s0"]["uses"] = {"services": ["s1"]}
+    stack = synth(tmp_path, model, "dev")
+    members = stack["resource"]["google_cloud_run_v2_service_iam_member"]
+    assert list(members) == ["s0_invokes_s1"]
+
+
+# Item 14: production alarms.
+
+def test_production_watches_dead_letters_5xx_databases_and_instances(synthesized):
+    stack = synthesized[("shop", "prod-eu")]
+    policies = resources(stack, "google_monitoring_alert_policy")
+    assert set(policies) == {"alert_dead_letters_order_created_send_receipt", "alert_public_5xx",
+                             "alert_orders_database_disk", "alert_orders_database_cpu",
+                             "alert_front_instances", "alert_back_instances", "alert_pdf_instances"}
+    filters = {k: [c.get("condition_threshold", c.get("condition_absent"))["filter"] for c in p["conditions"]]
+               for k, p in policies.items()}
+    assert ('subscription_id = "${google_pubsub_subscription.order_created_send_receipt_dead_letter_subscription.name}"'
+            in filters["alert_dead_letters_order_created_send_receipt"][0])
+    assert "response_code_class = 500" in filters["alert_public_5xx"][0]
+    assert '"acme-shop-prod-eu:shop-prod-eu-orders"' in filters["alert_orders_database_disk"][0]
+    instances = policies["alert_front_instances"]["conditions"]
+    assert instances[0]["condition_threshold"]["comparison"] == "COMPARISON_LT"
+    assert instances[0]["condition_threshold"]["threshold_value"] == 2
+    assert "condition_absent" in instances[1]
+    assert all(p["notification_channels"] == [] for p in policies.values())  # prod-eu has no alerts.email
+    assert "monitoring.googleapis.com" in {a["service"] for a in resources(stack, "google_project_service").values()}
+
+
+def test_no_alarms_outside_production(synthesized):
+    for case in (("shop", "staging"), ("gcp-preview-existing-network", "pr:1")):
+        assert not resources(synthesized[case], "google_monitoring_alert_policy")
+
+
+def test_alarms_notify_each_alerts_email(tmp_path):
+    model = {"app": "tiny", "image": "europe-docker.pkg.dev/acme/apps/tiny:1",
+             "services": {"web": {"ingress": "public"}},
+             "environments": {"prod": {"type": "production", "cloud": "gcp", "region": "europe-west1",
+                                       "project": "acme-tiny-prod", "domain": "tiny.example.com",
+                                       "alerts": {"email": ["a@example.com", "b@example.com"]}}}}
+    stack = synth(tmp_path, model, "prod")
+    channels = stack["resource"]["google_monitoring_notification_channel"]
+    assert sorted(c["labels"]["email_address"] for c in channels.values()) == ["a@example.com", "b@example.com"]
+    assert all(c["type"] == "email" for c in channels.values())
+    for policy in stack["resource"]["google_monitoring_alert_policy"].values():
+        assert policy["notification_channels"] == [f"${{google_monitoring_notification_channel.{k}.id}}"
+                                                   for k in sorted(channels)]
+
+
+def test_env_show_resources_lists_the_alert_policies():
+    from click.testing import CliRunner
+
+    from conftest import EXAMPLES
+    from gen.cli import main
+
+    result = CliRunner().invoke(main, ["env", "show", str(EXAMPLES / "shop.json"), "--name", "prod-eu",
+                                       "--resources", "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)["resources"]
+    assert "google_monitoring_alert_policy.alert_public_5xx" in shown["google_monitoring_alert_policy"]
+
+
+# Item 4: database roles and migrations.
+
+def test_migrations_run_as_an_account_of_their_own_with_the_setup_sql_as_outputs(synthesized):
+    stack = synthesized[("shop", "prod-eu")]
+    users = resources(stack, "google_sql_user")
+    assert users["orders_db_migration_user"]["name"] == (
+        '${trimsuffix(google_service_account.orders_migration_account.email, ".gserviceaccount.com")}')
+    grants = [m for m in resources(stack, "google_project_iam_member").values()
+              if m["member"] == "serviceAccount:${google_service_account.orders_migration_account.email}"]
+    assert sorted(g["role"] for g in grants) == ["roles/cloudsql.client", "roles/cloudsql.instanceUser"]
+    assert all("shop-prod-eu-orders" in g["condition"]["expression"] for g in grants)
+    outputs = stack["json"]["output"]
+    assert outputs["database_orders_setup_sql_admin"]["value"] == (
+        'GRANT USAGE, CREATE ON SCHEMA public TO '
+        '"${trimsuffix(google_service_account.orders_migration_account.email, ".gserviceaccount.com")}";')
+    sql = outputs["database_orders_setup_sql_migrations"]["value"]
+    for unit in ("front", "back"):
+        assert f'"${{trimsuffix(google_service_account.{unit}_account.email, ".gserviceaccount.com")}}"' in sql
+    assert "pdf_account" not in sql

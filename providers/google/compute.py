@@ -64,7 +64,9 @@ def container_env(env: Environment, unit: Unit, built) -> list[dict]:
             else:
                 plain[setting.variable] = cache.instance.host if setting.attribute == "host" else REDIS_PORT
         elif setting.kind == "service":
-            continue  # <SERVICE>_URL: wired on the Google side of issue 17 (branch prod-google)
+            # The callee unit's deterministic URL (internal ingress: reached through the VPC); the
+            # caller sends an ID token for it, which the callee accepts as a custom audience.
+            plain[setting.variable] = unit_url(env, env.unit_of(setting.resource).name, built.project)
         elif setting.kind == "queue":
             continue  # Pub/Sub pushes to the unit at the subscription's path: there is no queue to poll
         else:
@@ -93,6 +95,11 @@ def sizing(env: Environment, unit: Unit) -> tuple[float, int]:
     cpu = cpu if cpu is not None else env.settings["cpu"]
     memory = memory if memory is not None else env.settings["memory"]
     return float(cpu), int(memory)
+
+
+def min_instances(unit: Unit) -> int:
+    """A worker (no HTTP ingress) keeps at least one instance: nothing would start it."""
+    return max(1, unit.min_instances) if unit.ingress == "none" else unit.min_instances
 
 
 def vpc_access(network) -> dict:
@@ -167,7 +174,7 @@ def build(stack: TerraformStack, env: Environment, network, built, grants: dict)
             container["liveness_probe"] = {"http_get": {"path": unit.health_check, "port": unit.port}, **PROBE}
         template = {
             "service_account": built.accounts.units[unit.name].email,
-            "scaling": {"min_instance_count": max(1, unit.min_instances) if unit.ingress == "none" else unit.min_instances,
+            "scaling": {"min_instance_count": min_instances(unit),
                         "max_instance_count": unit.max_instances},
             "vpc_access": vpc_access(network),
             "execution_environment": "EXECUTION_ENVIRONMENT_GEN1" if fractional else "EXECUTION_ENVIRONMENT_GEN2",

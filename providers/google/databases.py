@@ -1,7 +1,8 @@
 """Cloud SQL for PostgreSQL: per database an instance with a private IP only (no public IP) on private
 services access, SSL required, REGIONAL availability in production, backups and point-in-time recovery
 by type, deletion protection by type, audit-friendly logging flags, IAM database authentication; a
-database, and one IAM user per deployment unit that uses it. No password exists anywhere."""
+database, one IAM user per deployment unit that uses it and one for the database's migration account. No
+password exists anywhere; `setup_sql` is what an administrator runs once (docs/google.md)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ class Database:
     instance: SqlDatabaseInstance
     database: SqlDatabase
     users: dict = field(default_factory=dict)  # unit -> SqlUser (its IAM service account)
+    migrator: SqlUser | None = None  # the migration account's IAM user, which owns the schema's objects
 
 
 def instance_name(env: Environment, database: str) -> str:
@@ -82,9 +84,24 @@ def build(stack: TerraformStack, env: Environment, network, accounts, apis: dict
         database = SqlDatabase(stack, f"{tf}_database", name=names.terraform_name(db.name), instance=instance.name,
                                lifecycle=protect(env))
         out[db.name] = Database(instance, database)
+        out[db.name].migrator = SqlUser(stack, f"{tf}_migration_user", instance=instance.name,
+                                        name=accounts.migration_user(db.name), type="CLOUD_IAM_SERVICE_ACCOUNT")
         for unit in env.units.values():
             if db.name in unit.uses.databases:
                 out[db.name].users[unit.name] = SqlUser(
                     stack, f"{tf}_{names.terraform_name(unit.name)}_user", instance=instance.name,
                     name=accounts.database_user(unit.name), type="CLOUD_IAM_SERVICE_ACCOUNT")
     return out
+
+
+def setup_sql(env: Environment, name: str, accounts) -> tuple[str, str]:
+    """The one-time SQL of a database: (as `postgres`: let the migration user create in `public`;
+    as the migration user: let each unit's user read and write what migrations create)."""
+    migrator = accounts.migration_user(name)
+    admin = f'GRANT USAGE, CREATE ON SCHEMA public TO "{migrator}";'
+    units = [u.name for u in env.units.values() if name in u.uses.databases]
+    users = ", ".join(f'"{accounts.database_user(u)}"' for u in units)
+    grants = (f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {users}; "
+              f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {users};"
+              ) if units else ""
+    return admin, grants

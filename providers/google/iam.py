@@ -15,7 +15,7 @@ from cdktf_cdktf_provider_google.secret_manager_secret_iam_member import SecretM
 from cdktf_cdktf_provider_google.service_account import ServiceAccount
 from cdktf_cdktf_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 
-from gen.model import names
+from gen.model import names, wiring
 from gen.model.environments import Environment
 from providers.google.databases import instance_name
 
@@ -48,6 +48,7 @@ class Accounts:
     units: dict = field(default_factory=dict)  # unit -> ServiceAccount
     schedulers: dict = field(default_factory=dict)  # cron job -> ServiceAccount
     pushers: dict = field(default_factory=dict)  # (topic, subscription) -> ServiceAccount
+    migrators: dict = field(default_factory=dict)  # database -> ServiceAccount that runs its migrations
     _database_users: dict = field(default_factory=dict)
 
     def database_user(self, unit: str) -> str:
@@ -56,6 +57,13 @@ class Accounts:
         if unit not in self._database_users:
             self._database_users[unit] = Fn.trimsuffix(self.units[unit].email, SERVICE_ACCOUNT_SUFFIX)
         return self._database_users[unit]
+
+    def migration_user(self, database: str) -> str:
+        """The Postgres user name of a database's migration account."""
+        key = ("migrator", database)
+        if key not in self._database_users:
+            self._database_users[key] = Fn.trimsuffix(self.migrators[database].email, SERVICE_ACCOUNT_SUFFIX)
+        return self._database_users[key]
 
 
 def member(account: ServiceAccount) -> str:
@@ -76,6 +84,11 @@ def accounts(stack: TerraformStack, env: Environment, apis: dict) -> Accounts:
     for job in env.app.cron.values():
         out.schedulers[job.name] = _account(stack, env, names.terraform_name(job.name, "scheduler_account"),
                                             f"{job.name}-sched", f"Cloud Scheduler for cron job {job.name}", apis)
+    for db in env.databases.values():
+        # Migrations run as an account of their own, which owns the schema's objects: no unit can
+        # change the schema (docs/google.md, "Database roles and migrations").
+        out.migrators[db.name] = _account(stack, env, names.terraform_name(db.name, "migration_account"),
+                                          f"{db.name}-migrate", f"migrations of database {db.name}", apis)
     for topic in env.app.topics.values():
         for sub in topic.subscriptions.values():
             out.pushers[(topic.name, sub.name)] = _account(
@@ -137,19 +150,21 @@ def build(stack: TerraformStack, env: Environment, built) -> dict[str, list]:
                 mine.append(ProjectIamMember(
                     stack, f"{tf}_{role.split('.')[-1].lower()}", project=env.project, role=role, member=who,
                     condition=condition))
+    for db, account in built.accounts.migrators.items():
+        condition = database_condition(env, [db])
+        for role in DATABASE_ROLES:
+            ProjectIamMember(stack, f"{names.terraform_name(db)}_migration_{role.split('.')[-1].lower()}",
+                             project=env.project, role=role, member=member(account), condition=condition)
     return grants
 
 
 def invokers(stack: TerraformStack, env: Environment, accounts: Accounts, units: dict) -> None:
-    """Every unit may call the internal units of its own environment (and no other)."""
-    for target in env.units.values():
-        if not target.internal:
-            continue
-        for caller in env.units.values():
-            if caller.name == target.name:
-                continue
-            service = units[target.name]
+    """`run.invoker` on a unit for exactly the units whose services call one of its services
+    (`uses.services`); undeclared pairs get nothing. Calls carry an ID token (docs/google.md)."""
+    for target, callers in wiring.callers(env).items():
+        service = units[target]
+        for caller in callers:
             CloudRunV2ServiceIamMember(
-                stack, names.terraform_name(caller.name, "invokes", target.name), project=env.project,
+                stack, names.terraform_name(caller, "invokes", target), project=env.project,
                 location=service.location, name=service.name, role=RUN_INVOKER,
-                member=member(accounts.units[caller.name]))
+                member=member(accounts.units[caller]))

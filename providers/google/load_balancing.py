@@ -35,6 +35,7 @@ NOT_FOUND = {"fault_injection_policy": {"abort": {"http_status": 404, "percentag
 class Balancing:
     address: ComputeGlobalAddress
     https: bool
+    url_map: ComputeUrlMap
 
 
 def _name(env: Environment, resource: str) -> str:
@@ -88,7 +89,7 @@ def build(stack: TerraformStack, env: Environment, units: dict, domain, apis: di
         proxy = ComputeTargetHttpProxy(stack, "http_proxy", name=_name(env, "http"), url_map=url_map.id)
         ComputeGlobalForwardingRule(stack, "http_rule", name=_name(env, "http"), target=proxy.id,
                                     ip_address=address.id, port_range="80", load_balancing_scheme=SCHEME)
-        return Balancing(address, False)
+        return Balancing(address, False, url_map)
     policy = ComputeSslPolicy(stack, "ssl_policy", name=_name(env, "tls"), profile="MODERN", min_tls_version="TLS_1_2")
     https = ComputeTargetHttpsProxy(stack, "https_proxy", name=_name(env, "https"), url_map=url_map.id,
                                     ssl_certificates=[domain.certificate.id], ssl_policy=policy.id)
@@ -100,4 +101,4 @@ def build(stack: TerraformStack, env: Environment, units: dict, domain, apis: di
     proxy = ComputeTargetHttpProxy(stack, "redirect_proxy", name=_name(env, "redirect"), url_map=redirect.id)
     ComputeGlobalForwardingRule(stack, "redirect_rule", name=_name(env, "redirect"), target=proxy.id,
                                 ip_address=address.id, port_range="80", load_balancing_scheme=SCHEME)
-    return Balancing(address, True)
+    return Balancing(address, True, url_map)

@@ -9,6 +9,7 @@ from cdktf import TerraformOutput, TerraformStack
 from gen.model import names
 from gen.model.environments import Environment
 from providers import public_urls
+from providers.google import databases
 
 
 def build(stack: TerraformStack, env: Environment, built, units: dict, balancing, domain) -> None:
@@ -25,6 +26,14 @@ def build(stack: TerraformStack, env: Environment, built, units: dict, balancing
                         description=f"database {name}: Cloud SQL connection name")
         TerraformOutput(stack, f"{tf}_host", value=db.instance.private_ip_address,
                         description=f"database {name}: private IP address")
+        TerraformOutput(stack, f"{tf}_migration_account", value=built.accounts.migrators[name].email,
+                        description=f"database {name}: the service account migrations run as")
+        admin, grants = databases.setup_sql(env, name, built.accounts)
+        TerraformOutput(stack, f"{tf}_setup_sql_admin", value=admin,
+                        description=f"database {name}: run once as postgres, in the database (docs/google.md)")
+        if grants:
+            TerraformOutput(stack, f"{tf}_setup_sql_migrations", value=grants,
+                            description=f"database {name}: run once as the migration user, before other migrations")
     for name, bucket in built.buckets.items():
         TerraformOutput(stack, names.terraform_name("bucket", name, "name"), value=bucket.name)
     for name, topic in built.topics.items():

@@ -13,7 +13,7 @@ from cdktf_cdktf_provider_google.provider import GoogleProvider
 from gen.model.environments import Environment
 from gen.model.names import google_label, terraform_name
 from providers.google import (
-    buckets, caches, compute, cron, databases, domain, iam, load_balancing, network, outputs, secrets, topics,
+    alarms, buckets, caches, compute, cron, databases, domain, iam, load_balancing, network, outputs, secrets, topics,
 )
 
 
@@ -55,6 +55,8 @@ def needed_apis(env: Environment) -> list[str]:
         apis.add("cloudscheduler")
     if env.domain and any(u.public for u in env.units.values()):
         apis.add("dns")
+    if env.type == "production":
+        apis.add("monitoring")  # the alert policies (providers/google/alarms.py)
     return sorted(apis)
 
 
@@ -89,8 +91,9 @@ def build(stack: TerraformStack, env: Environment) -> None:
     units = compute.build(stack, env, net, built, grants)
     iam.invokers(stack, env, built.accounts, units)
     cron.build(stack, env, net, built, grants)
-    topics.subscriptions(stack, env, built, units)
+    dead_letters = topics.subscriptions(stack, env, built, units)
     dom = domain.build(stack, env, built.apis)
     balancing = load_balancing.build(stack, env, units, dom, built.apis)
     domain.record(stack, env, dom, balancing)
+    alarms.build(stack, env, built, units, balancing, dead_letters)
     outputs.build(stack, env, built, units, balancing, dom)

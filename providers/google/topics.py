@@ -37,6 +37,8 @@ def build(stack: TerraformStack, env: Environment, apis: dict) -> dict[str, Pubs
 
 
 def subscriptions(stack: TerraformStack, env: Environment, built, units: dict) -> dict[str, PubsubSubscription]:
+    """The push subscriptions, with their dead-letter topics; `topic/subscription` -> the dead-letter
+    subscription that keeps failed messages (what the alarms watch)."""
     out = {}
     agent = pubsub_agent(built.project)
     for topic in env.app.topics.values():
@@ -48,7 +50,7 @@ def subscriptions(stack: TerraformStack, env: Environment, built, units: dict) -
             dead_letter = PubsubTopic(stack, f"{tf}_dead_letter",
                                       name=env.name_for(f"{topic.name}-{sub.name}-dead-letter", names.GOOGLE_PUBSUB_NAME),
                                       depends_on=[built.apis["pubsub"]])
-            PubsubSubscription(stack, f"{tf}_dead_letter_subscription", topic=dead_letter.id,
+            kept = PubsubSubscription(stack, f"{tf}_dead_letter_subscription", topic=dead_letter.id,
                                name=env.name_for(f"{topic.name}-{sub.name}-dead-letter", names.GOOGLE_PUBSUB_NAME),
                                message_retention_duration=DEAD_LETTER_RETENTION, expiration_policy=NEVER_EXPIRE)
             # Projects that enabled Pub/Sub before April 2021 need this for OIDC push: the service agent
@@ -75,5 +77,5 @@ def subscriptions(stack: TerraformStack, env: Environment, built, units: dict) -
                                  role="roles/pubsub.publisher", member=agent)
             PubsubSubscriptionIamMember(stack, f"{tf}_dead_letter_subscriber", subscription=subscription.id,
                                         role="roles/pubsub.subscriber", member=agent)
-            out[f"{topic.name}/{sub.name}"] = subscription
+            out[f"{topic.name}/{sub.name}"] = kept
     return out
