@@ -114,6 +114,36 @@ def _images(env) -> list[tuple[str, str]]:
     return list(problems.items())
 
 
+def google_variables(env, unit) -> dict[str, str]:
+    """Variables only the Google stacks inject (beyond gen.model.wiring's): name -> what sets it."""
+    out = {}
+    for cache in unit.uses.caches:
+        out[f"{cache.upper().replace('-', '_')}_CACHE_CA"] = f"the server CA of cache {cache!r}"
+    for topic in env.app.topics.values():
+        for sub in topic.subscriptions.values():
+            if sub.service in unit.services:
+                stem = sub.name.upper().replace("-", "_")
+                for suffix in ("PUSH_AUDIENCE", "PUSH_SERVICE_ACCOUNT"):
+                    out[f"{stem}_{suffix}"] = f"Pub/Sub push of {topic.name}/{sub.name}"
+    return out
+
+
+def _variables(env) -> list[tuple[str, str]]:
+    problems = []
+    spec = env.app.environments[env.spec_name]
+    for unit in env.units.values():
+        injected = google_variables(env, unit)
+        for name in unit.services:
+            override = spec.overrides["services"].get(name, {}).get("env", {})
+            for variable in env.services[name].env:
+                if variable in injected:
+                    pointer = (f"{env.pointer}/overrides/services/{name}/env/{variable}" if variable in override
+                               else f"/services/{name}/env/{variable}")
+                    problems.append((pointer, f"in gcp environment {env.spec_name!r}, gen sets {variable} itself "
+                                     f"({injected[variable]}); choose another name"))
+    return problems
+
+
 def check(env) -> list[tuple[str, str]]:
     problems = []
     for topic in env.app.topics.values():
@@ -132,4 +162,5 @@ def check(env) -> list[tuple[str, str]]:
                              f"so memory_mb must be a multiple of 1024, not {cache.memory_mb}"))
     problems += _sizes(env)
     problems += _images(env)
+    problems += _variables(env)
     return problems
