@@ -174,7 +174,13 @@ def env_show(app_file, name, from_env, resources, as_json):
          "cpu": s.cpu, "memory": s.memory, "min_instances": s.min_instances, "max_instances": s.max_instances}
         for s in e.services.values()
     ]
-    shown = {"about": _about(e), "workloads": workloads, "tags": dict(e.tags)}
+    units = [
+        {"unit": u.name, "services": list(u.services), "ingress": u.ingress, "cpu": u.cpu, "memory": u.memory,
+         "min_instances": u.min_instances, "max_instances": u.max_instances}
+        for u in e.units.values()
+    ]
+    adjusted = [{"what": a.what, "was": a.was, "now": a.now, "why": a.why, "pointer": a.pointer} for a in e.adjustments]
+    shown = {"about": _about(e), "workloads": workloads, "units": units, "adjusted": adjusted, "tags": dict(e.tags)}
     if resources:
         shown["resources"] = _resources(e)
     if as_json:
@@ -190,6 +196,15 @@ def env_show(app_file, name, from_env, resources, as_json):
     click.echo(f"  {'Service':<24}{'Ingress':<10}{'Unit':<24}")
     for w in workloads:
         click.echo(f"  {w['service']:<24}{w['ingress']:<10}{w['unit']:<24}")
+    click.echo(f"\nUnits (what the cloud runs)\n")
+    click.echo(f"  {'Unit':<24}{'vCPU':<8}{'Memory':<10}{'Instances':<10}")
+    for u in units:
+        size = (f"{u['cpu']:g}", f"{u['memory']} MiB") if u["cpu"] is not None else ("-", "-")
+        click.echo(f"  {u['unit']:<24}{size[0]:<8}{size[1]:<10}{u['min_instances']}-{u['max_instances']}")
+    if adjusted:
+        click.echo("\nAdjusted (a default yielded, or the cloud rounds up)\n")
+        for a in adjusted:
+            click.echo(f"  {a['what']}: {a['was']} -> {a['now']} ({a['why']}; {a['pointer']})")
     click.echo("\nTags\n")
     for key, value in shown["tags"].items():
         click.echo(f"  {key:<24}{value}")

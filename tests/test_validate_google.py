@@ -53,18 +53,8 @@ CASES = [
     ("4 vCPU with 1 GiB", web(cpu=4, memory=1024), "/services/web/memory", "2048 to 16384 MiB"),
     ("override cpu below the service's memory", both(web(memory=2048), override(cpu=0.5)),
      "/environments/dev/overrides/services/web/cpu", "at most 1024 MiB"),
-    ("override memory above the cpu", override(memory=4096), "/environments/dev/overrides/services/web/memory",
-     "at most 512 MiB"),
-    ("worker below 1 vCPU (type default)", web(ingress="none"), "/environments/dev/type", "allocates CPU at all times"),
-    ("worker below 1 vCPU (own cpu)", web(ingress="none", cpu=0.5, memory=512), "/services/web/cpu",
-     "allocates CPU at all times"),
     ("too few delivery attempts", lambda m: m["topics"]["jobs"]["subscriptions"]["run"].update(max_retries=3),
      "/topics/jobs/subscriptions/run/max_retries", "5 to 100 delivery attempts"),
-    ("cache not whole GB", lambda m: m["caches"]["hot"].update(memory_mb=1536), "/caches/hot/memory_mb",
-     "multiple of 1024"),
-    ("cache override not whole GB",
-     lambda m: m["environments"]["dev"].setdefault("overrides", {}).update(caches={"hot": {"memory_mb": 2560}}),
-     "/environments/dev/overrides/caches/hot/memory_mb", "multiple of 1024"),
 ]
 
 
@@ -86,6 +76,50 @@ def test_cloud_run_sizes_at_their_limits_are_valid(cpu, memory):
 
 def test_a_worker_with_a_full_vcpu_is_valid():
     assert problems(web(ingress="none", cpu=1, memory=512)) == []
+
+
+def resolved(change):
+    from gen.model.environments import resolve
+
+    model = copy.deepcopy(BASE)
+    change(model)
+    app, found = check(parse(json.dumps(model, indent=2), "tiny.json"))
+    assert found == []
+    return resolve(app, "dev")
+
+
+def adjusted(env) -> dict[str, tuple]:
+    return {a.what: (a.pointer, a.was, a.now) for a in env.adjustments}
+
+
+@pytest.mark.parametrize("change", [web(ingress="none"), web(ingress="none", cpu=0.5, memory=512)],
+                         ids=["type default cpu", "own cpu"])
+def test_a_worker_below_one_vcpu_is_rounded_up_to_what_cloud_run_offers(change):
+    env = resolved(change)
+    assert env.units["web"].cpu == 1
+    assert adjusted(env)["unit web cpu"][1:] == (env.services["web"].cpu, 1)
+
+
+@pytest.mark.parametrize("where,pointer", [
+    (lambda m: m["caches"]["hot"].update(memory_mb=512), "/caches/hot/memory_mb"),
+    (lambda m: m["environments"]["dev"].setdefault("overrides", {}).update(caches={"hot": {"memory_mb": 2560}}),
+     "/environments/dev/overrides/caches/hot/memory_mb"),
+], ids=["model", "override"])
+def test_a_cache_size_is_rounded_up_to_whole_gb(where, pointer):
+    env = resolved(where)
+    assert env.caches["hot"].memory_mb % 1024 == 0
+    assert adjusted(env)["cache hot memory_mb"][0] == pointer
+
+
+def test_a_stated_memory_makes_the_default_cpu_yield():
+    env = resolved(override(memory=4096))  # development's default cpu 0.25 cannot have 4 GiB
+    assert (env.services["web"].cpu, env.services["web"].memory) == (1, 4096)
+    assert adjusted(env)["service web cpu"] == ("/environments/dev/type", 0.25, 1)
+
+
+def test_a_stated_cpu_makes_the_default_memory_yield():
+    env = resolved(web(cpu=4))  # development's default memory 512 is below Cloud Run's 2 GiB for 4 vCPU
+    assert (env.services["web"].cpu, env.services["web"].memory) == (4, 2048)
 
 
 def test_aws_environments_are_not_held_to_cloud_run_limits():

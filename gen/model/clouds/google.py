@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gen.model.clouds import yield_partner
+
 PUBSUB_MIN_DELIVERY_ATTEMPTS = 5  # Pub/Sub dead-letter policies allow 5 to 100
 PUBSUB_MAX_DELIVERY_ATTEMPTS = 100
 
@@ -10,6 +12,32 @@ PUBSUB_MAX_DELIVERY_ATTEMPTS = 100
 CLOUD_RUN_MAX_MEMORY = {0.25: 512, 0.5: 1024, 1: 4096, 2: 8192, 4: 16384}
 CLOUD_RUN_MIN_MEMORY = {4: 2048}
 CLOUD_RUN_FULL_CPU = 1  # below this Cloud Run only allocates CPU while a request is processed
+MIB_PER_GB = 1024  # Memorystore sizes are whole GB
+
+
+def _cloud_run_fits(cpu, memory) -> bool:
+    return cpu in CLOUD_RUN_MAX_MEMORY and CLOUD_RUN_MIN_MEMORY.get(cpu, 0) <= memory <= CLOUD_RUN_MAX_MEMORY[cpu]
+
+
+def fit_service(cpu, memory, cpu_stated: bool, memory_stated: bool):
+    sizes = {c: sorted({CLOUD_RUN_MIN_MEMORY.get(c, 128), 512, 1024, 2048, 4096, 8192, 16384, top})
+             for c, top in CLOUD_RUN_MAX_MEMORY.items()}
+    cpu2, memory2 = yield_partner(sizes, cpu, memory, cpu_stated, memory_stated, _cloud_run_fits)
+    return cpu2, memory2, "Cloud Run bounds memory per vCPU; the type's default yields to the stated value"
+
+
+def fit_unit(ingress: str, cpu, memory):
+    """A worker (no HTTP ingress) needs CPU outside requests, which Cloud Run allocates only
+    with at least 1 vCPU: its cpu rounds up to that."""
+    if ingress == "none" and cpu < CLOUD_RUN_FULL_CPU:
+        return CLOUD_RUN_FULL_CPU, memory, (f"a worker needs CPU outside requests, which Cloud Run allocates "
+                                            f"only with at least {CLOUD_RUN_FULL_CPU} vCPU")
+    return cpu, memory, None
+
+
+def fit_cache(memory_mb: int):
+    whole = -(-memory_mb // MIB_PER_GB) * MIB_PER_GB
+    return whole, "Memorystore sizes are whole GB: rounded up"
 
 
 def _where(env, service, field: str) -> str:
@@ -34,13 +62,6 @@ def _sizes(env) -> list[tuple[str, str]]:
             bounds = f"{least} to {most}" if least else f"at most {most}"
             problems.append((pointer, f"in gcp environment {env.spec_name!r}, service {s.name!r} has cpu {s.cpu} with "
                              f"memory {s.memory} MiB; Cloud Run allows {bounds} MiB with {s.cpu} vCPU"))
-    for unit in env.units.values():
-        if unit.ingress == "none" and unit.cpu is not None and unit.cpu < CLOUD_RUN_FULL_CPU:
-            service = next(s for s in unit.services if env.services[s].cpu == unit.cpu)
-            problems.append((_where(env, service, "cpu"),
-                             f"in gcp environment {env.spec_name!r}, service {service!r} has ingress none (a worker "
-                             f"that needs CPU outside requests) and cpu {unit.cpu}; Cloud Run allocates CPU at all "
-                             f"times only with at least {CLOUD_RUN_FULL_CPU} vCPU"))
     return problems
 
 
@@ -53,12 +74,5 @@ def check(env) -> list[tuple[str, str]]:
                                  f"in gcp environment {env.spec_name!r}: Pub/Sub dead-letter policies need "
                                  f"{PUBSUB_MIN_DELIVERY_ATTEMPTS} to {PUBSUB_MAX_DELIVERY_ATTEMPTS} delivery "
                                  f"attempts, not {sub.max_retries}"))
-    for cache in env.caches.values():
-        if cache.memory_mb % 1024:
-            pointer = (f"{env.pointer}/overrides/caches/{cache.name}/memory_mb"
-                       if cache.name in env.app.environments[env.spec_name].overrides["caches"]
-                       else f"/caches/{cache.name}/memory_mb")
-            problems.append((pointer, f"in gcp environment {env.spec_name!r}: Memorystore sizes are whole GB, "
-                             f"so memory_mb must be a multiple of 1024, not {cache.memory_mb}"))
     problems += _sizes(env)
     return problems
