@@ -18,9 +18,7 @@ import contextlib
 import hashlib
 import importlib
 import json
-import shutil
 import sys
-import tempfile
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +27,8 @@ from typing import Callable
 from gen.model.environments import Environment
 from gen.synth.fingerprint import FINGERPRINT_FILE, FINGERPRINT_FORMAT, _up_to_date, fingerprint
 from gen.synth.packages import BINDINGS, PROVIDER_PACKAGES
-from gen.synth.publish import MANIFEST, STACK_FILE, STACKS, _publish, _read_json, _write_json
+from gen.synth.publish import (MANIFEST, STACK_FILE, STACKS, _publish, _read_json, _write_json, claim_scratch,
+                               release_scratch)
 from gen.synth.selection import select
 from gen.synth.speed.bindings import _import_package_lightly, _lighten_bindings
 from gen.synth.speed.references import _REFERENCES
@@ -49,7 +48,7 @@ class StackResult:
     environment: str
     cloud: str
     resources: int
-    path: str  # relative to the output folder's parent, as shown to the user
+    path: str  # the stack file under the output folder as the user named it
     status: str = SYNTHESIZED  # or UP_TO_DATE
 
 
@@ -201,8 +200,7 @@ def synth_environments(environments: list[Environment], out_dir: Path, force: bo
             results[env.stack_name] = StackResult(env.stack_name, env.name, env.cloud, int(record.get("resources", 0)),
                                                   _shown_path(out_dir, env), UP_TO_DATE)
     if stale:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+        scratch, lock = claim_scratch(out_dir)
         try:
             jobs = list(enumerate((env for env, _ in stale), 1))
             built = _synth_all(jobs, len(jobs), scratch, progress)
@@ -214,12 +212,13 @@ def synth_environments(environments: list[Environment], out_dir: Path, force: bo
                                                       _shown_path(out_dir, env))
             _publish(scratch, out_dir, [env.stack_name for env, _ in stale])
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            release_scratch(scratch, lock)
     return [results[env.stack_name] for env in environments]
 
 
 def _shown_path(out_dir: Path, env: Environment) -> str:
-    return str(Path(out_dir.name) / STACKS / env.stack_name / STACK_FILE)
+    """The stack file's path as the user named the output folder (`build/x/stacks/...`)."""
+    return str(out_dir / STACKS / env.stack_name / STACK_FILE)
 
 
 def synthesize(app_path: Path, out_dir: Path, env_names: list[str] | None = None,
