@@ -168,16 +168,19 @@ def env_show(app_file, name, from_env, resources, as_json):
     from gen.model.environments import resolve
     from gen.model.validate import load_app
 
-    from gen.model.clouds import service_size
-
     e = resolve(load_app(app_file), name, from_env)
     workloads = [
         {"service": s.name, "ingress": s.ingress, "unit": e.unit_of(s.name).name,
-         "cpu": service_size(e, s.name)[0], "memory": service_size(e, s.name)[1],
-         "min_instances": s.min_instances, "max_instances": s.max_instances}
+         "cpu": s.cpu, "memory": s.memory, "min_instances": s.min_instances, "max_instances": s.max_instances}
         for s in e.services.values()
     ]
-    shown = {"about": _about(e), "workloads": workloads, "tags": dict(e.tags)}
+    units = [
+        {"unit": u.name, "services": list(u.services), "ingress": u.ingress, "cpu": u.cpu, "memory": u.memory,
+         "min_instances": u.min_instances, "max_instances": u.max_instances}
+        for u in e.units.values()
+    ]
+    adjusted = [{"what": a.what, "was": a.was, "now": a.now, "why": a.why, "pointer": a.pointer} for a in e.adjustments]
+    shown = {"about": _about(e), "workloads": workloads, "units": units, "adjusted": adjusted, "tags": dict(e.tags)}
     if resources:
         shown["resources"] = _resources(e)
     if as_json:
@@ -190,11 +193,18 @@ def env_show(app_file, name, from_env, resources, as_json):
                 value = value["trigger"] + (f" ({value['branch']})" if "branch" in value else "")
             click.echo(f"  {key.capitalize():<10}{value}")
     click.echo("\nWorkloads\n")
-    click.echo(f"  {'Service':<24}{'Ingress':<10}{'Unit':<24}{'vCPU':<6}{'Memory'}")
+    click.echo(f"  {'Service':<24}{'Ingress':<10}{'Unit':<24}")
     for w in workloads:
-        size = f"{w['cpu']:g}" if w["cpu"] is not None else "-"
-        memory = f"{w['memory']} MiB" if w["memory"] is not None else "-"
-        click.echo(f"  {w['service']:<24}{w['ingress']:<10}{w['unit']:<24}{size:<6}{memory}")
+        click.echo(f"  {w['service']:<24}{w['ingress']:<10}{w['unit']:<24}")
+    click.echo(f"\nUnits (what the cloud runs)\n")
+    click.echo(f"  {'Unit':<24}{'vCPU':<8}{'Memory':<10}{'Instances':<10}")
+    for u in units:
+        size = (f"{u['cpu']:g}", f"{u['memory']} MiB") if u["cpu"] is not None else ("-", "-")
+        click.echo(f"  {u['unit']:<24}{size[0]:<8}{size[1]:<10}{u['min_instances']}-{u['max_instances']}")
+    if adjusted:
+        click.echo("\nAdjusted (a default yielded, or the cloud rounds up)\n")
+        for a in adjusted:
+            click.echo(f"  {a['what']}: {a['was']} -> {a['now']} ({a['why']}; {a['pointer']})")
     click.echo("\nTags\n")
     for key, value in shown["tags"].items():
         click.echo(f"  {key:<24}{value}")

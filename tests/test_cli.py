@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +14,9 @@ from conftest import EXAMPLES
 from gen.cli import main
 
 SHOP = str(EXAMPLES / "shop.json")
+
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def run(*args):
@@ -109,7 +113,8 @@ def test_synth_of_every_environment_names_what_it_skips():
 def test_synth_prints_a_table(tmp_path):
     result = CliRunner().invoke(main, ["synth", SHOP, "--out", str(tmp_path / "out"), "--env", "prod"])
     assert result.exit_code == 0, result.output
-    assert re.search(r"shop-prod-aws\s+\d+\s+synthesized\s+out/stacks/shop-prod-aws/cdk.tf.json", result.output)
+    shown = re.escape(str(tmp_path / "out" / "stacks" / "shop-prod-aws" / "cdk.tf.json"))
+    assert re.search(rf"shop-prod-aws\s+\d+\s+synthesized\s+{shown}\n", result.output), result.output
     assert (tmp_path / "out" / "stacks" / "shop-prod-aws" / "cdk.tf.json").exists()
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text("utf-8"))
     assert list(manifest["stacks"]) == ["shop-prod-aws"]
@@ -134,6 +139,60 @@ def test_invalid_model_leaves_output_as_it_was(tmp_path):
     assert result.exit_code == 2 and "/environments/prod/region" in result.output
     assert sorted(p.name for p in out.rglob("*")) == ["cdk.tf.json", "keep", "stacks"]
     assert list(tmp_path.glob(".out.*")) == []
+
+
+def test_synth_shows_the_output_folder_as_given(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("synth", SHOP, "--out", "build/x", "--env", "prod")
+    assert result.exit_code == 0, result.output
+    assert "  build/x/stacks/shop-prod-aws/cdk.tf.json" in result.output
+    assert (tmp_path / "build" / "x" / "stacks" / "shop-prod-aws" / "cdk.tf.json").is_file()
+
+
+@pytest.mark.parametrize("where", ["a-file/out", "a-file"])
+def test_an_output_folder_that_cannot_be_made_is_a_clear_error(tmp_path, where):
+    (tmp_path / "a-file").write_text("not a folder", "utf-8")
+    result = run("synth", SHOP, "--out", str(tmp_path / where), "--env", "prod")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert str(tmp_path / where) in result.output
+    assert (tmp_path / "a-file").read_text("utf-8") == "not a folder"
+
+
+def _hold_scratch(out):
+    """A process that claims a scratch folder for `out` as a run does, then waits to be killed."""
+    import subprocess
+    import sys
+
+    program = ("import sys, time\nfrom pathlib import Path\nfrom gen.synth.publish import claim_scratch\n"
+               f"scratch, _ = claim_scratch(Path({str(out)!r}))\nprint(scratch, flush=True)\ntime.sleep(300)\n")
+    child = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    return child, Path(child.stdout.readline().strip())
+
+
+def test_a_run_removes_scratch_folders_of_killed_runs_and_only_those(tmp_path):
+    import signal
+
+    from gen.synth.publish import remove_stale_scratch
+
+    out = tmp_path / "out"
+    killed, stale = _hold_scratch(out)
+    alive, live = _hold_scratch(out)
+    try:
+        (stale / "new").mkdir()
+        killed.send_signal(signal.SIGKILL)
+        killed.wait(timeout=30)
+        mine = tmp_path / ".out.notgen00"  # a folder of the user's that only looks like one
+        mine.mkdir()
+        assert remove_stale_scratch(out) == [stale]
+        assert not stale.exists() and live.is_dir() and mine.is_dir()
+        result = run("synth", SHOP, "--out", str(out), "--env", "prod")
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in tmp_path.glob(".out.*")) == sorted([live.name, mine.name])
+    finally:
+        alive.kill()
+        alive.wait(timeout=30)
+    assert remove_stale_scratch(out) == [live]
 
 
 def test_version():

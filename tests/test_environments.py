@@ -148,3 +148,57 @@ def test_declared_calls_are_wired_per_unit():
     assert wiring.callers(eu) == {"pdf": ("front",)}
     assert resolve(app, "prod").alerts == ("oncall@shop.example.com",)
     assert resolve(app, "staging").alerts == ()
+
+
+# --- defaults never break a model (the contract's rule) ----------------------------------
+
+def _validated(raw):
+    from gen.model.source import parse
+    from gen.model.validate import check
+
+    app, found = check(parse(json.dumps(raw, indent=2), "model.json"))
+    assert found == [], found
+    return app
+
+
+def test_a_stated_min_instances_makes_a_default_max_yield_in_preview_and_local():
+    raw = copy.deepcopy(RAW)
+    raw["services"]["web"]["min_instances"] = 2
+    app = _validated(raw)
+    for name in ("preview", "local", "pr:7"):
+        web = resolve(app, name).services["web"]
+        assert (web.min_instances, web.max_instances) == (2, 2), name
+    shown = {a.what: a for a in resolve(app, "preview").adjustments}
+    assert (shown["service web max_instances"].was, shown["service web max_instances"].now) == (1, 2)
+
+
+def test_a_stated_max_instances_makes_a_default_min_yield():
+    raw = copy.deepcopy(RAW)
+    raw["services"]["web"]["max_instances"] = 1  # production's default min is 2
+    web = resolve(_validated(raw), "prod").services["web"]
+    assert (web.min_instances, web.max_instances) == (1, 1)
+
+
+@pytest.mark.parametrize("stated,expected", [
+    ({"memory": 4096}, (0.5, 4096)),  # development's cpu 0.25 has at most 2 GiB on Fargate
+    ({"cpu": 4}, (4, 8192)),  # and 4 vCPU needs at least 8 GiB
+    ({"cpu": 0.25}, (0.25, 1024)),  # production's 1 GiB default fits a quarter vCPU
+])
+def test_a_stated_size_makes_the_default_partner_yield_on_fargate(stated, expected):
+    raw = copy.deepcopy(RAW)
+    raw["services"]["web"].update(stated)
+    raw["environments"]["dev"] = {"type": "development", "cloud": "aws", "region": "eu-west-1",
+                                  "account": "333333333333"}
+    env = resolve(_validated(raw), "dev" if "memory" in stated or stated["cpu"] == 4 else "prod")
+    web = env.services["web"]
+    assert (web.cpu, web.memory) == expected
+
+
+def test_two_stated_sizes_that_fargate_cannot_run_are_still_an_error():
+    from gen.model.source import parse
+    from gen.model.validate import check
+
+    raw = copy.deepcopy(RAW)
+    raw["services"]["web"].update({"cpu": 4, "memory": 1024})
+    _, found = check(parse(json.dumps(raw, indent=2), "model.json"))
+    assert any(p.pointer == "/services/web/memory" for p in found), found

@@ -178,6 +178,13 @@ def test_shop_assets_is_the_only_public_bucket(synthesized):
     assert buckets["receipts_bucket"]["versioning"] == {"enabled": True}
 
 
+def test_labels_carry_the_contracts_keys_as_aws_tags_do(stack):
+    labels = stack["json"]["provider"]["google"][0]["default_labels"]
+    assert {"app", "environment", "environment-type", "managed-by"} <= set(labels)
+    assert labels["managed-by"] == "gen"
+    assert not {"environment_type", "managed_by", "pull_request"} & set(labels)
+
+
 def test_labels_are_sanitized(stack):
     labels = stack["json"]["provider"]["google"][0]["default_labels"]
     for key, value in labels.items():
@@ -262,7 +269,7 @@ def test_existing_network_is_used_and_nothing_is_created(synthesized):
 def test_preview_is_named_and_labelled_for_its_pull_request(synthesized):
     stack = synthesized[("gcp-preview-existing-network", "pr:1")]
     labels = stack["json"]["provider"]["google"][0]["default_labels"]
-    assert labels["preview"] == "true" and labels["pull_request"] == "1" and labels["environment"] == "pr-1"
+    assert labels["preview"] == "true" and labels["pull-request"] == "1" and labels["environment"] == "pr-1"
     assert labels["owner"] == "team_notes" and labels["cost_center"] == "r_d_42"
     assert stack["json"]["terraform"]["backend"]["gcs"]["prefix"] == "notes/pr-1"
     for service in resources(stack, "google_cloud_run_v2_service").values():

@@ -53,10 +53,6 @@ CASES = [
     ("4 vCPU with 1 GiB", web(cpu=4, memory=1024), "/services/web/memory", "2048 to 16384 MiB"),
     ("override cpu below the service's memory", both(web(memory=2048), override(cpu=0.5)),
      "/environments/dev/overrides/services/web/cpu", "at most 1024 MiB"),
-    ("override memory above the stated cpu", both(web(cpu=0.25), override(memory=4096)),
-     "/environments/dev/overrides/services/web/memory", "at most 512 MiB"),
-    ("worker below 1 vCPU (own cpu)", web(ingress="none", cpu=0.5, memory=512), "/services/web/cpu",
-     "allocates CPU at all times"),
     ("too few delivery attempts", lambda m: m["topics"]["jobs"]["subscriptions"]["run"].update(max_retries=3),
      "/topics/jobs/subscriptions/run/max_retries", "5 to 100 delivery attempts"),
     ("image on quay.io", web(image="quay.io/acme/web:1"), "/services/web/image", "cannot pull 'quay.io/acme/web:1'"),
@@ -69,11 +65,6 @@ CASES = [
      "/services/web/env/HOT_CACHE_CA", "gen sets HOT_CACHE_CA itself"),
     ("a variable gen sets on Google (push audience)", override(env={"RUN_PUSH_AUDIENCE": "x"}),
      "/environments/dev/overrides/services/web/env/RUN_PUSH_AUDIENCE", "Pub/Sub push of jobs/run"),
-    ("cache not whole GB", lambda m: m["caches"]["hot"].update(memory_mb=1536), "/caches/hot/memory_mb",
-     "multiple of 1024"),
-    ("cache override not whole GB",
-     lambda m: m["environments"]["dev"].setdefault("overrides", {}).update(caches={"hot": {"memory_mb": 2560}}),
-     "/environments/dev/overrides/caches/hot/memory_mb", "multiple of 1024"),
 ]
 
 
@@ -97,57 +88,48 @@ def test_a_worker_with_a_full_vcpu_is_valid():
     assert problems(web(ingress="none", cpu=1, memory=512)) == []
 
 
-def _resolved(change, env="dev"):
+def resolved(change):
     from gen.model.environments import resolve
-    from gen.model.validate import load_app
 
     model = copy.deepcopy(BASE)
     change(model)
     app, found = check(parse(json.dumps(model, indent=2), "tiny.json"))
     assert found == []
-    return resolve(app, env)
+    return resolve(app, "dev")
 
 
-def production(m):
-    m["environments"]["prod"] = {"type": "production", "cloud": "gcp", "region": "europe-west1",
-                                 "project": "acme-tiny-prod", "domain": "tiny.example.com"}
+def adjusted(env) -> dict[str, tuple]:
+    return {a.what: (a.pointer, a.was, a.now) for a in env.adjustments}
 
 
-def test_a_worker_on_the_type_default_cpu_rounds_up_to_a_full_vcpu():
-    """Defaults never break a model: the development default 0.25 vCPU becomes 1 for a worker."""
-    from gen.model.clouds import service_size
-
-    assert problems(web(ingress="none")) == []
-    assert service_size(_resolved(web(ingress="none")), "web") == (1.0, 512)
-
-
-def test_production_gets_a_full_vcpu_unless_the_model_states_less():
-    from gen.model.clouds import service_size
-
-    env = _resolved(production, "prod")
-    assert env.services["web"].cpu == 0.5 and service_size(env, "web") == (1.0, 1024)
-    # a stated cpu wins (and keeps concurrency 1: docs/google.md)
-    env = _resolved(both(production, web(cpu=0.5, memory=512)), "prod")
-    assert service_size(env, "web") == (0.5, 512)
-    # a default cpu yields to a stated memory: no error from a default
-    assert problems(both(production, web(memory=4096))) == []
-    assert service_size(_resolved(both(production, web(memory=6144)), "prod"), "web") == (2.0, 6144)
-    # development keeps its default
-    assert service_size(_resolved(lambda m: None), "web") == (0.25, 512)
+@pytest.mark.parametrize("change", [web(ingress="none"), web(ingress="none", cpu=0.5, memory=512)],
+                         ids=["type default cpu", "own cpu"])
+def test_a_worker_below_one_vcpu_is_rounded_up_to_what_cloud_run_offers(change):
+    env = resolved(change)
+    assert env.units["web"].cpu == 1
+    assert adjusted(env)["unit web cpu"][1:] == (env.services["web"].cpu, 1)
 
 
-@pytest.mark.parametrize("image", ["europe-docker.pkg.dev/acme/apps/web:1", "gcr.io/acme/web:1", "eu.gcr.io/acme/web:1",
-                                   "nginx:1.27", "acme/web:1", "docker.io/acme/web:1", "ghcr.io/acme/web:1",
-                                   "europe-docker.pkg.dev/acme/apps/web@sha256:" + "a" * 64])
-def test_images_cloud_run_can_pull_are_valid(image):
-    assert problems(web(image=image)) == []
+@pytest.mark.parametrize("where,pointer", [
+    (lambda m: m["caches"]["hot"].update(memory_mb=512), "/caches/hot/memory_mb"),
+    (lambda m: m["environments"]["dev"].setdefault("overrides", {}).update(caches={"hot": {"memory_mb": 2560}}),
+     "/environments/dev/overrides/caches/hot/memory_mb"),
+], ids=["model", "override"])
+def test_a_cache_size_is_rounded_up_to_whole_gb(where, pointer):
+    env = resolved(where)
+    assert env.caches["hot"].memory_mb % 1024 == 0
+    assert adjusted(env)["cache hot memory_mb"][0] == pointer
 
 
-def test_one_error_for_an_app_image_shared_by_services():
-    def change(m):
-        m["image"] = "quay.io/acme/tiny:1"
-        m["services"]["api"] = {"ingress": "internal"}
-    assert [p for p, _ in problems(change)] == ["/image"]
+def test_a_stated_memory_makes_the_default_cpu_yield():
+    env = resolved(override(memory=4096))  # development's default cpu 0.25 cannot have 4 GiB
+    assert (env.services["web"].cpu, env.services["web"].memory) == (1, 4096)
+    assert adjusted(env)["service web cpu"] == ("/environments/dev/type", 0.25, 1)
+
+
+def test_a_stated_cpu_makes_the_default_memory_yield():
+    env = resolved(web(cpu=4))  # development's default memory 512 is below Cloud Run's 2 GiB for 4 vCPU
+    assert (env.services["web"].cpu, env.services["web"].memory) == (4, 2048)
 
 
 def test_aws_environments_are_not_held_to_cloud_run_limits():
@@ -162,3 +144,55 @@ def test_aws_environments_are_not_held_to_cloud_run_limits():
 def test_the_examples_are_valid(model):
     _, found = check(parse((EXAMPLES / f"{model}.json").read_text("utf-8"), f"{model}.json"))
     assert found == []
+
+
+def _production(change=lambda m: None):
+    from gen.model.environments import resolve
+
+    model = copy.deepcopy(BASE)
+    model["environments"]["prod"] = {"type": "production", "cloud": "gcp", "region": "europe-west1",
+                                     "project": "acme-tiny-prod", "domain": "tiny.example.com"}
+    change(model)
+    app, found = check(parse(json.dumps(model, indent=2), "tiny.json"))
+    assert found == [], found
+    return resolve(app, "prod")
+
+
+def test_production_gets_a_full_vcpu_unless_the_model_states_less():
+    env = _production()  # production's default is 0.5 vCPU
+    assert (env.services["web"].cpu, env.units["web"].cpu) == (1, 1)
+    assert adjusted(env)["service web cpu"] == ("/environments/prod/type", 0.5, 1)
+    env = _production(web(cpu=0.5, memory=512))  # a stated cpu wins (and keeps concurrency 1)
+    assert env.units["web"].cpu == 0.5 and "service web cpu" not in adjusted(env)
+    env = _production(web(memory=6144))  # the default yields to a stated memory beyond 1 vCPU's
+    assert (env.services["web"].cpu, env.services["web"].memory) == (2, 6144)
+    assert resolved(lambda m: None).services["web"].cpu == 0.25  # development keeps its default
+
+
+def test_env_show_says_what_cloud_run_gets_in_production(tmp_path):
+    from click.testing import CliRunner
+
+    from gen.cli import main
+
+    model = copy.deepcopy(BASE)
+    model["environments"]["prod"] = {"type": "production", "cloud": "gcp", "region": "europe-west1",
+                                     "project": "acme-tiny-prod", "domain": "tiny.example.com"}
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(model), "utf-8")
+    shown = json.loads(CliRunner().invoke(main, ["env", "show", str(path), "--name", "prod", "--json"]).output)
+    assert [(u["unit"], u["cpu"]) for u in shown["units"]] == [("web", 1)]
+    assert any(a["what"] == "service web cpu" and a["now"] == 1 for a in shown["adjusted"])
+
+
+@pytest.mark.parametrize("image", ["europe-docker.pkg.dev/acme/apps/web:1", "gcr.io/acme/web:1", "eu.gcr.io/acme/web:1",
+                                   "nginx:1.27", "acme/web:1", "docker.io/acme/web:1", "ghcr.io/acme/web:1",
+                                   "europe-docker.pkg.dev/acme/apps/web@sha256:" + "a" * 64])
+def test_images_cloud_run_can_pull_are_valid(image):
+    assert problems(web(image=image)) == []
+
+
+def test_one_error_for_an_app_image_shared_by_services():
+    def change(m):
+        m["image"] = "quay.io/acme/tiny:1"
+        m["services"]["api"] = {"ingress": "internal"}
+    assert [p for p, _ in problems(change)] == ["/image"]

@@ -8,11 +8,11 @@ backend, and the name the environment has in the cloud (`pr-72` for a preview).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 import schemas
-from gen.model import names
+from gen.model import clouds, names
 from gen.model.errors import InputError
 from gen.model.model import App, EnvironmentSpec, Service, Uses, frozen_map
 
@@ -105,6 +105,19 @@ class State:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """A value the environment runs with that is not the one the model or its type default gave:
+    a default that yielded to a value the model states, or a value a cloud rounds up to what it
+    offers. `gen env show` lists them, so a reader sees what the cloud actually gets."""
+
+    pointer: str  # where the original value came from (a model field, or the environment's type)
+    what: str  # e.g. "service worker cpu", "unit main cpu", "cache sessions memory_mb"
+    was: object
+    now: object
+    why: str
+
+
+@dataclass(frozen=True)
 class Environment:
     app: App
     name: str  # the name in the cloud: the model's name, or pr-<n> for a preview
@@ -128,6 +141,7 @@ class Environment:
     databases: Mapping[str, DatabaseSettings]
     caches: Mapping[str, CacheSettings]
     buckets: Mapping[str, BucketSettings]
+    adjustments: tuple[Adjustment, ...] = ()
 
     @property
     def pointer(self) -> str:
@@ -153,7 +167,8 @@ def defaults_for(env_type: str) -> Mapping[str, object]:
     return frozen_map(schemas.load("defaults")[env_type])
 
 
-def _service_settings(service: Service, spec: EnvironmentSpec, row: Mapping) -> ServiceSettings:
+def _service_settings(service: Service, spec: EnvironmentSpec, row: Mapping,
+                      adjustments: list[Adjustment]) -> ServiceSettings:
     override = spec.overrides["services"].get(service.name, {})
     base = f"/services/{service.name}"
     here = f"/environments/{spec.name}/overrides/services/{service.name}"
@@ -165,12 +180,67 @@ def _service_settings(service: Service, spec: EnvironmentSpec, row: Mapping) -> 
             values[field], origins[field] = getattr(service, field), f"{base}/{field}"
         else:
             values[field], origins[field] = row[field], f"/environments/{spec.name}/type"
-    return ServiceSettings(
+    return _bounds_yield(ServiceSettings(
         name=service.name, image=service.image, port=service.port, ingress=service.ingress,
         path=service.path, health_check=service.health_check, command=service.command,
         env=frozen_map({**service.env, **override.get("env", {})}), uses=service.uses,
         origins=frozen_map(origins), **values,
-    )
+    ), adjustments)
+
+
+def stated(service: ServiceSettings, field: str) -> bool:
+    """Whether the model states `field` for this service (itself or in an override), rather
+    than the environment's type supplying it."""
+    return not service.origins[field].endswith("/type")
+
+
+def _bounds_yield(service: ServiceSettings, adjustments: list[Adjustment]) -> ServiceSettings:
+    """A type default yields to the instance bound the model states: `min_instances: 2` with a
+    preview's default `max_instances` of 1 runs with 2 and 2. Only two stated bounds conflict."""
+    low, high = service.min_instances, service.max_instances
+    if low <= high or stated(service, "min_instances") == stated(service, "max_instances"):
+        return service
+    field, value = ("max_instances", low) if stated(service, "min_instances") else ("min_instances", high)
+    adjustments.append(Adjustment(service.origins[field], f"service {service.name} {field}", getattr(service, field),
+                                  value, f"the type's default yields to the stated "
+                                  f"{'min_instances' if field == 'max_instances' else 'max_instances'}"))
+    return replace(service, **{field: value})
+
+
+def _changed(adjustments: list[Adjustment], pointer: str, what: str, was, now, why: str | None) -> None:
+    if now != was:
+        adjustments.append(Adjustment(pointer, what, was, now, why or ""))
+
+
+def _fit_service(cloud: str, env_type: str, s: ServiceSettings, adjustments: list[Adjustment]) -> ServiceSettings:
+    """Where the model states one of cpu and memory, the type's default for the other yields to
+    a size the cloud offers with it."""
+    cpu, memory, why = clouds.fit_service(cloud, s.cpu, s.memory, stated(s, "cpu"), stated(s, "memory"), env_type)
+    _changed(adjustments, s.origins["cpu"], f"service {s.name} cpu", s.cpu, cpu, why)
+    _changed(adjustments, s.origins["memory"], f"service {s.name} memory", s.memory, memory, why)
+    return replace(s, cpu=cpu, memory=memory)
+
+
+def _fit_unit(cloud: str, unit: Unit, services: Mapping[str, ServiceSettings], adjustments: list[Adjustment]) -> Unit:
+    """A unit's size rounded up to one its cloud offers (Cloud Run's 1 vCPU for a worker). The
+    pointer is where the unit's value came from: the member service with the largest one."""
+    if unit.cpu is None:
+        return unit
+    cpu, memory, why = clouds.fit_unit(cloud, unit.ingress, unit.cpu, unit.memory)
+    origin = {field: next(services[m].origins[field] for m in unit.services if getattr(services[m], field) == getattr(unit, field))
+              for field in ("cpu", "memory")}
+    _changed(adjustments, origin["cpu"], f"unit {unit.name} cpu", unit.cpu, cpu, why)
+    _changed(adjustments, origin["memory"], f"unit {unit.name} memory", unit.memory, memory, why)
+    return replace(unit, cpu=cpu, memory=memory)
+
+
+def _fit_cache(spec: EnvironmentSpec, cache: CacheSettings, adjustments: list[Adjustment]) -> CacheSettings:
+    """A cache's memory rounded up to the granularity its cloud offers (Memorystore: whole GB)."""
+    memory_mb, why = clouds.fit_cache(spec.cloud, cache.memory_mb)
+    pointer = (f"/environments/{spec.name}/overrides/caches/{cache.name}/memory_mb"
+               if "memory_mb" in spec.overrides["caches"].get(cache.name, {}) else f"/caches/{cache.name}/memory_mb")
+    _changed(adjustments, pointer, f"cache {cache.name} memory_mb", cache.memory_mb, memory_mb, why)
+    return replace(cache, memory_mb=memory_mb)
 
 
 def _unit(name: str, members: list[ServiceSettings]) -> Unit:
@@ -237,13 +307,24 @@ def resolve_spec(app: App, spec: EnvironmentSpec, pull_request: int | None = Non
     """Resolve one environment of the model; a preview template becomes pr-<n> with `pull_request`."""
     name = f"pr-{pull_request}" if pull_request is not None else spec.name
     row = defaults_for(spec.type)
-    services = {s.name: _service_settings(s, spec, row) for s in app.services.values()}
+    adjustments: list[Adjustment] = []
+    services = {s.name: _service_settings(s, spec, row, adjustments) for s in app.services.values()}
+    if spec.cloud:
+        services = {n: _fit_service(spec.cloud, spec.type, s, adjustments) for n, s in services.items()}
     units = {
         unit: _unit(unit, [services[m] for m in sorted(members)])
         for unit, members in unit_members(app, spec.process_allocation).items()
     }
     db_over = spec.overrides["databases"]
     cache_over = spec.overrides["caches"]
+    caches = {
+        c.name: CacheSettings(
+            c.name, c.engine, cache_over.get(c.name, {}).get("memory_mb", c.memory_mb),
+            row["cache_replicas"] or 0, bool(row["deletion_protection"]))
+        for c in app.caches.values()}
+    if spec.cloud:
+        units = {n: _fit_unit(spec.cloud, u, services, adjustments) for n, u in units.items()}
+        caches = {n: _fit_cache(spec, c, adjustments) for n, c in caches.items()}
     return Environment(
         app=app, name=name, spec_name=spec.name, type=spec.type, cloud=spec.cloud,
         region=spec.region, account=spec.account, project=spec.project,
@@ -265,14 +346,11 @@ def resolve_spec(app: App, spec: EnvironmentSpec, pull_request: int | None = Non
                 bool(row["database_high_availability"]), row["database_backup_days"] or 0,
                 bool(row["deletion_protection"]))
             for d in app.databases.values()}),
-        caches=frozen_map({
-            c.name: CacheSettings(
-                c.name, c.engine, cache_over.get(c.name, {}).get("memory_mb", c.memory_mb),
-                row["cache_replicas"] or 0, bool(row["deletion_protection"]))
-            for c in app.caches.values()}),
+        caches=frozen_map(caches),
         buckets=frozen_map({
             b.name: BucketSettings(b.name, b.versioned, b.public, bool(row["buckets_force_destroy"]))
             for b in app.buckets.values()}),
+        adjustments=tuple(adjustments),
     )
 
 

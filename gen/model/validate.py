@@ -461,11 +461,12 @@ def _resolved(report: Report, app: App) -> None:
     for spec in app.environments.values():
         env = resolve_spec(app, spec)
         for s in env.services.values():
-            if s.min_instances > s.max_instances:
+            # A type default yields to a stated bound (gen.model.environments), so only two stated
+            # bounds can conflict here; two on the service itself are reported by _services.
+            if s.min_instances > s.max_instances and "/overrides/" in s.origins["min_instances"] + s.origins["max_instances"]:
                 origin = s.origins["min_instances"] if "/overrides/" in s.origins["min_instances"] else s.origins["max_instances"]
-                if "/environments/" in s.origins["min_instances"] or "/environments/" in s.origins["max_instances"]:
-                    report.add(origin, f"in environment {spec.name!r}, service {s.name!r} would run min_instances "
-                               f"{s.min_instances} > max_instances {s.max_instances} (a {spec.type} default supplies one of them)")
+                report.add(origin, f"in environment {spec.name!r}, service {s.name!r} would run min_instances "
+                           f"{s.min_instances} > max_instances {s.max_instances}")
         for unit in env.units.values():
             _unit_variables(report, app, env, unit)
             _public_root_alone(report, env, spec, unit)

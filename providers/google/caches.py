@@ -38,7 +38,7 @@ class Cache:
 def build(stack: TerraformStack, env: Environment, network, apis: dict) -> dict[str, Cache]:
     out = {}
     if not env.caches:
-        return out  # the redis API is enabled only where there is a cache
+        return out  # and the API is not enabled either: nothing to depend on
     depends = [apis["redis"]] + ([network.private_services] if network.private_services is not None else [])
     for cache in env.caches.values():
         tf = names.terraform_name(cache.name, "cache")

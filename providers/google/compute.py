@@ -11,7 +11,6 @@ from cdktf_cdktf_provider_google.logging_project_exclusion import LoggingProject
 from cdktf_cdktf_provider_google.logging_project_sink import LoggingProjectSink
 
 from gen.model import names, wiring
-from gen.model.clouds import google
 from gen.model.environments import Environment, Unit
 from providers.google import databases as sql
 from providers import blocks
@@ -89,11 +88,10 @@ def container_env(env: Environment, unit: Unit, built) -> list[dict]:
 
 
 def sizing(env: Environment, unit: Unit) -> tuple[float, int]:
-    """What Cloud Run gets (gen.model.clouds.google.unit_size: a type default rounds up to 1 vCPU in
-    production and for workers)."""
-    cpu, memory = google.unit_size(env, unit)
-    cpu = cpu if cpu is not None else env.settings["cpu"]
-    memory = memory if memory is not None else env.settings["memory"]
+    """What Cloud Run gets: the unit's size as resolved, after gen.model.clouds.google's rounding (1
+    vCPU for workers, and in production for a type default)."""
+    cpu = unit.cpu if unit.cpu is not None else env.settings["cpu"]
+    memory = unit.memory if unit.memory is not None else env.settings["memory"]
     return float(cpu), int(memory)
 
 

@@ -56,7 +56,7 @@ def instance_name(env: Environment, database: str) -> str:
 def build(stack: TerraformStack, env: Environment, network, accounts, apis: dict) -> dict[str, Database]:
     out = {}
     if not env.databases:
-        return out  # the sqladmin API is enabled only where there is a database
+        return out  # and the API is not enabled either: nothing to depend on
     depends = [apis["sqladmin"]] + ([network.private_services] if network.private_services is not None else [])
     for db in env.databases.values():
         tf = names.terraform_name(db.name, "db")

@@ -68,12 +68,10 @@ def project_services(stack: TerraformStack, env: Environment) -> dict[str, Proje
 
 
 def build(stack: TerraformStack, env: Environment) -> None:
-    GoogleProvider(
-        stack, "google",
-        project=env.project,
-        region=env.region,
-        default_labels=labels(env),
-    )
+    provider = GoogleProvider(stack, "google", project=env.project, region=env.region)
+    # cdktf writes a provider's arguments with every key snake-cased, map keys included
+    # (environment-type would become environment_type); an override is written as given.
+    provider.add_override("default_labels", labels(env))
     GcsBackend(stack, bucket=env.state.bucket, prefix=env.state.key)
 
     built = Built()

@@ -16,10 +16,38 @@ def check(env) -> list[tuple[str, str]]:
     return importlib.import_module(MODULES[env.cloud]).check(env)
 
 
-def service_size(env, service: str) -> tuple[float | None, int | None]:
-    """(vCPU, MiB) the cloud runs a service with: the resolved values, after the cloud's minimums
-    (a type default rounded up where the cloud needs more; what `gen env show` reports)."""
-    module = importlib.import_module(MODULES[env.cloud]) if env.cloud in MODULES else None
-    if module is not None and hasattr(module, "service_size"):
-        return module.service_size(env, service)
-    return env.services[service].cpu, env.services[service].memory
+# Fitting sizes to what a cloud offers (the contract's "Defaults never break a model"): each
+# returns the values the cloud gets and, where they differ, why. A value the model states is
+# only ever rounded up to the cloud's granularity or minimum; a type default yields to it.
+
+def fit_service(cloud: str, cpu, memory, cpu_stated: bool, memory_stated: bool, env_type: str | None = None):
+    """(cpu, memory, why): where one of the two is stated, the other default yields to a size the
+    cloud offers with it; a cloud may also round a default up for the environment's type (Cloud
+    Run's 1 vCPU in production)."""
+    return importlib.import_module(MODULES[cloud]).fit_service(cpu, memory, cpu_stated, memory_stated, env_type)
+
+
+def fit_unit(cloud: str, ingress: str, cpu, memory):
+    """(cpu, memory, why) a deployment unit gets, rounded up to what the cloud offers."""
+    return importlib.import_module(MODULES[cloud]).fit_unit(ingress, cpu, memory)
+
+
+def fit_cache(cloud: str, memory_mb: int):
+    """(memory_mb, why) a cache gets, rounded up to the cloud's granularity."""
+    return importlib.import_module(MODULES[cloud]).fit_cache(memory_mb)
+
+
+def yield_partner(sizes: dict, cpu, memory, cpu_stated: bool, memory_stated: bool, fits) -> tuple:
+    """The shared rule for a (cpu, memory) pair, given the cloud's `sizes` (vCPU -> its
+    memory range, smallest first) and `fits(cpu, memory)`: when exactly one of the two is stated
+    and the pair does not fit, the default moves to the nearest size that fits the stated one
+    (upwards first). Two stated values, or two defaults, are left alone."""
+    if cpu is None or fits(cpu, memory) or cpu_stated == memory_stated:
+        return cpu, memory
+    if cpu_stated:
+        allowed = [m for m in sizes.get(cpu, ()) if fits(cpu, m)]
+        above = [m for m in allowed if m >= memory]
+        return cpu, (above[0] if above else allowed[-1]) if allowed else memory
+    candidates = [c for c in sorted(sizes) if fits(c, memory)]
+    above = [c for c in candidates if c >= cpu]
+    return (above[0] if above else candidates[-1]) if candidates else cpu, memory

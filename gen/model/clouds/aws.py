@@ -8,6 +8,7 @@ smallest ElastiCache node type that holds it.
 from __future__ import annotations
 
 from gen.model import cron
+from gen.model.clouds import yield_partner
 
 # Fargate task sizes: vCPU -> allowed memory in MiB.
 FARGATE_MEMORY = {
@@ -31,6 +32,31 @@ CACHE_NODE_TYPES = (
     ("cache.r7g.2xlarge", 54087),
     ("cache.r7g.4xlarge", 108349),
 )
+
+
+def _fargate_fits(cpu, memory) -> bool:
+    return memory in FARGATE_MEMORY.get(cpu, ())
+
+
+def fit_service(cpu, memory, cpu_stated: bool, memory_stated: bool, env_type: str | None = None):
+    cpu2, memory2 = yield_partner(FARGATE_MEMORY, cpu, memory, cpu_stated, memory_stated, _fargate_fits)
+    return cpu2, memory2, "Fargate runs only certain cpu/memory pairs; the type's default yields to the stated value"
+
+
+def fit_unit(ingress: str, cpu, memory):
+    """A unit hosting several services takes the largest cpu and memory among them; where that
+    pair is not a Fargate size, memory (then cpu) rounds up to the nearest one."""
+    if _fargate_fits(cpu, memory):
+        return cpu, memory, None
+    for size in sorted(c for c in FARGATE_MEMORY if c >= cpu):
+        larger = [m for m in FARGATE_MEMORY[size] if m >= memory]
+        if larger:
+            return size, larger[0], "its services' largest cpu and memory are no Fargate size together: rounded up"
+    return cpu, memory, None
+
+
+def fit_cache(memory_mb: int):
+    return memory_mb, None  # ElastiCache: the smallest node that holds it (cache_node_type)
 
 
 def cache_node_type(memory_mb: int) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gen.model.clouds import yield_partner
+
 PUBSUB_MIN_DELIVERY_ATTEMPTS = 5  # Pub/Sub dead-letter policies allow 5 to 100
 PUBSUB_MAX_DELIVERY_ATTEMPTS = 100
 
@@ -10,8 +12,10 @@ PUBSUB_MAX_DELIVERY_ATTEMPTS = 100
 CLOUD_RUN_MAX_MEMORY = {0.25: 512, 0.5: 1024, 1: 4096, 2: 8192, 4: 16384}
 CLOUD_RUN_MIN_MEMORY = {4: 2048}
 CLOUD_RUN_FULL_CPU = 1  # below this Cloud Run only allocates CPU while a request is processed
-# Below 1 vCPU Cloud Run serves one request at a time per instance. Production gets at least 1 vCPU
-# where its cpu is the type's default (a stated cpu wins), so instances serve requests concurrently.
+MIB_PER_GB = 1024  # Memorystore sizes are whole GB
+# Below 1 vCPU Cloud Run serves one request at a time per instance: in production a cpu that comes
+# from the type's default rounds up to this, so instances serve requests concurrently (a stated cpu
+# wins).
 PRODUCTION_MIN_CPU = 1
 
 # Registries Cloud Run pulls from without credentials gen could give it: Artifact Registry (and
@@ -33,36 +37,36 @@ def pullable(host: str) -> bool:
             or host == "gcr.io" or host.endswith(".gcr.io") or host == "ghcr.io")
 
 
-def _default_cpu(env, service: str) -> bool:
-    return env.services[service].origins["cpu"] == f"{env.pointer}/type"
+def _cloud_run_fits(cpu, memory) -> bool:
+    return cpu in CLOUD_RUN_MAX_MEMORY and CLOUD_RUN_MIN_MEMORY.get(cpu, 0) <= memory <= CLOUD_RUN_MAX_MEMORY[cpu]
 
 
-def service_size(env, service: str) -> tuple[float | None, int | None]:
-    """(vCPU, MiB) Cloud Run gets for a service: the resolved values, with a type default cpu rounded up
-    to 1 vCPU in production (concurrent requests) and for a worker (CPU outside requests needs 1 vCPU),
-    and up to the smallest size that allows the memory. `gen env show` shows these; a cpu the model
-    states is never changed."""
-    s = env.services[service]
-    if s.cpu is None:
-        return None, s.memory
-    cpu = float(s.cpu)
-    worker = env.unit_of(service).ingress == "none"
-    if _default_cpu(env, service):
-        if env.type == "production" or worker:
-            cpu = max(cpu, float(PRODUCTION_MIN_CPU if env.type == "production" else CLOUD_RUN_FULL_CPU))
-        if s.memory is not None and s.memory > CLOUD_RUN_MAX_MEMORY.get(cpu, 0):
-            # the default yields to a stated memory: the smallest size that allows it
-            cpu = float(next((c for c, most in sorted(CLOUD_RUN_MAX_MEMORY.items()) if c >= cpu and s.memory <= most),
-                             cpu))
-    return cpu, s.memory
+def fit_service(cpu, memory, cpu_stated: bool, memory_stated: bool, env_type: str | None = None):
+    """Production's default cpu rounds up to 1 vCPU (concurrent requests); then a default partner
+    yields to a stated cpu or memory."""
+    sizes = {c: sorted({CLOUD_RUN_MIN_MEMORY.get(c, 128), 512, 1024, 2048, 4096, 8192, 16384, top})
+             for c, top in CLOUD_RUN_MAX_MEMORY.items()}
+    why = "Cloud Run bounds memory per vCPU; the type's default yields to the stated value"
+    if env_type == "production" and cpu is not None and not cpu_stated and cpu < PRODUCTION_MIN_CPU:
+        cpu = PRODUCTION_MIN_CPU
+        why = (f"production on Cloud Run: below {PRODUCTION_MIN_CPU} vCPU an instance serves one request at a "
+               f"time, so the type's default rounds up (a stated cpu wins)")
+    cpu2, memory2 = yield_partner(sizes, cpu, memory, cpu_stated, memory_stated, _cloud_run_fits)
+    return cpu2, memory2, why
 
 
-def unit_size(env, unit) -> tuple[float | None, int | None]:
-    """(vCPU, MiB) of a deployment unit on Cloud Run: the largest of its services'."""
-    sizes = [service_size(env, s) for s in unit.services]
-    cpus = [c for c, _ in sizes if c is not None]
-    memories = [m for _, m in sizes if m is not None]
-    return (max(cpus) if cpus else None), (max(memories) if memories else None)
+def fit_unit(ingress: str, cpu, memory):
+    """A worker (no HTTP ingress) needs CPU outside requests, which Cloud Run allocates only
+    with at least 1 vCPU: its cpu rounds up to that."""
+    if ingress == "none" and cpu < CLOUD_RUN_FULL_CPU:
+        return CLOUD_RUN_FULL_CPU, memory, (f"a worker needs CPU outside requests, which Cloud Run allocates "
+                                            f"only with at least {CLOUD_RUN_FULL_CPU} vCPU")
+    return cpu, memory, None
+
+
+def fit_cache(memory_mb: int):
+    whole = -(-memory_mb // MIB_PER_GB) * MIB_PER_GB
+    return whole, "Memorystore sizes are whole GB: rounded up"
 
 
 def _where(env, service, field: str) -> str:
@@ -73,31 +77,20 @@ def _where(env, service, field: str) -> str:
 def _sizes(env) -> list[tuple[str, str]]:
     problems = []
     for s in env.services.values():
-        cpu, memory = service_size(env, s.name)
-        if cpu is None:
+        if s.cpu is None:
             continue
-        cpu = int(cpu) if cpu.is_integer() else cpu
-        most = CLOUD_RUN_MAX_MEMORY.get(cpu)
-        least = CLOUD_RUN_MIN_MEMORY.get(cpu, 0)
+        most = CLOUD_RUN_MAX_MEMORY.get(s.cpu)
+        least = CLOUD_RUN_MIN_MEMORY.get(s.cpu, 0)
         if most is None:
             problems.append((_where(env, s.name, "cpu"),
                              f"in gcp environment {env.spec_name!r}, service {s.name!r}: Cloud Run has no {s.cpu} vCPU size"))
-        elif not least <= memory <= most:
+        elif not least <= s.memory <= most:
             pointer = _where(env, s.name, "memory")
             if "/overrides/" not in pointer and "/overrides/" in _where(env, s.name, "cpu"):
                 pointer = _where(env, s.name, "cpu")
             bounds = f"{least} to {most}" if least else f"at most {most}"
-            problems.append((pointer, f"in gcp environment {env.spec_name!r}, service {s.name!r} has cpu {cpu} with "
-                             f"memory {memory} MiB; Cloud Run allows {bounds} MiB with {cpu} vCPU"))
-    for unit in env.units.values():
-        cpu, _ = unit_size(env, unit)
-        if unit.ingress == "none" and cpu is not None and cpu < CLOUD_RUN_FULL_CPU:
-            # Only a stated cpu gets here: a type default is rounded up (service_size).
-            service = next(s for s in unit.services if service_size(env, s)[0] == cpu)
-            problems.append((_where(env, service, "cpu"),
-                             f"in gcp environment {env.spec_name!r}, service {service!r} has ingress none (a worker "
-                             f"that needs CPU outside requests) and cpu {env.services[service].cpu}; Cloud Run "
-                             f"allocates CPU at all times only with at least {CLOUD_RUN_FULL_CPU} vCPU"))
+            problems.append((pointer, f"in gcp environment {env.spec_name!r}, service {s.name!r} has cpu {s.cpu} with "
+                             f"memory {s.memory} MiB; Cloud Run allows {bounds} MiB with {s.cpu} vCPU"))
     return problems
 
 
@@ -153,13 +146,6 @@ def check(env) -> list[tuple[str, str]]:
                                  f"in gcp environment {env.spec_name!r}: Pub/Sub dead-letter policies need "
                                  f"{PUBSUB_MIN_DELIVERY_ATTEMPTS} to {PUBSUB_MAX_DELIVERY_ATTEMPTS} delivery "
                                  f"attempts, not {sub.max_retries}"))
-    for cache in env.caches.values():
-        if cache.memory_mb % 1024:
-            pointer = (f"{env.pointer}/overrides/caches/{cache.name}/memory_mb"
-                       if cache.name in env.app.environments[env.spec_name].overrides["caches"]
-                       else f"/caches/{cache.name}/memory_mb")
-            problems.append((pointer, f"in gcp environment {env.spec_name!r}: Memorystore sizes are whole GB, "
-                             f"so memory_mb must be a multiple of 1024, not {cache.memory_mb}"))
     problems += _sizes(env)
     problems += _images(env)
     problems += _variables(env)
