@@ -21,7 +21,7 @@ def resources(synthesized, case) -> dict:
 def policies(stack: dict):
     """Every IAM-style JSON document in the stack: role policies, trust, bucket and queue policies."""
     for kind, field in (("aws_iam_role_policy", "policy"), ("aws_iam_role", "assume_role_policy"),
-                        ("aws_s3_bucket_policy", "policy"), ("aws_sqs_queue_policy", "policy")):
+                        ("aws_s3_bucket_policy", "policy"), ("aws_sqs_queue_policy", "policy"), ("aws_sns_topic_policy", "policy")):
         for name, body in stack["resource"].get(kind, {}).items():
             yield f"{kind}.{name}", json.loads(body[field])
 

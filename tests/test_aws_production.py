@@ -193,6 +193,16 @@ def test_production_alarms_notify_the_alert_addresses(synthesized):
         f"${{aws_ecs_service.{u}_service.name}}" for u in ("api", "pdf_renderer", "web", "worker")]
 
 
+def test_cloudwatch_can_publish_to_the_alarm_topic_and_app_topics_stay_encrypted(synthesized):
+    res = resources(synthesized, PROD)
+    # the AWS managed SNS key would refuse CloudWatch: the alarm topic has no key
+    assert "kms_master_key_id" not in res["aws_sns_topic"]["alarms_topic"]
+    assert all(t["kms_master_key_id"] == "alias/aws/sns" for n, t in res["aws_sns_topic"].items() if n != "alarms_topic")
+    (statement,) = json.loads(res["aws_sns_topic_policy"]["alarms_topic_policy"]["policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"} and statement["Action"] == "sns:Publish"
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "222222222222"}
+
+
 def test_no_alarms_outside_production(synthesized):
     assert "aws_cloudwatch_metric_alarm" not in resources(synthesized, PREVIEW)
 

@@ -10,6 +10,11 @@ with an e-mail subscription per address in the environment's `alerts.email`.
 
 Without `alerts` the alarms and the topic exist and notify nobody. SNS sends each address a
 confirmation mail: alarms reach it once the recipient confirms.
+
+The alarm topic is not encrypted at rest: CloudWatch cannot publish to a topic encrypted with
+the AWS managed SNS key (its key policy does not let CloudWatch use it, and cannot be
+changed), and gen creates no customer managed keys. It carries alarm names and states only;
+the app's own topics stay encrypted. Its policy lets CloudWatch alarms of this account publish.
 """
 
 from __future__ import annotations
@@ -17,12 +22,13 @@ from __future__ import annotations
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 
 from gen.model import names
 from gen.model.environments import Environment
 from providers import blocks
-from providers.aws.topics import SNS_AWS_MANAGED_KEY
+from providers.aws.iam import partition, policy_json
 
 PERIOD = 300  # seconds
 ERRORS_5XX = 10  # 5xx answers in one period
@@ -34,8 +40,12 @@ GIB = 1024 ** 3
 def build(stack: TerraformStack, env: Environment, built, balancing, units) -> SnsTopic | None:
     if env.type != "production":
         return None
-    topic = SnsTopic(stack, "alarms_topic", name=env.name_for("alarms", names.AWS_SNS_TOPIC),
-                     kms_master_key_id=SNS_AWS_MANAGED_KEY)
+    topic = SnsTopic(stack, "alarms_topic", name=env.name_for("alarms", names.AWS_SNS_TOPIC))
+    SnsTopicPolicy(stack, "alarms_topic_policy", arn=topic.arn, policy=policy_json([{
+        "Sid": "CloudWatchAlarms", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": "sns:Publish", "Resource": topic.arn,
+        "Condition": {"StringEquals": {"aws:SourceAccount": env.account},
+                      "ArnLike": {"aws:SourceArn": f"arn:{partition(env)}:cloudwatch:{env.region}:{env.account}:alarm:*"}}}]))
     for index, address in enumerate(env.alerts):
         SnsTopicSubscription(stack, f"alarms_email_{index}", topic_arn=topic.arn, protocol="email", endpoint=address)
     notify = {"alarm_actions": [topic.arn], "ok_actions": [topic.arn]}
