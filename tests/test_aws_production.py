@@ -40,6 +40,7 @@ def variant(tmp_path_factory) -> dict:
     del raw["services"]["web"]
     raw["services"]["admin"] = {"ingress": "internal"}
     raw["services"]["worker"]["ingress"] = "none"
+    raw["topics"]["refund-issued"] = {"subscriptions": {"send-refund": {"service": "worker", "path": "/events/refund"}}}
     prod = raw["environments"]["prod"]
     prod["region"] = "ap-south-2"
     prod["process_allocation"] = {"groups": {"front": ["admin", "api"], "jobs": ["worker"], "pdf": ["pdf-renderer"]}}
@@ -157,9 +158,12 @@ def test_queue_consumers_scale_on_backlog(synthesized, variant):
     assert metric["metric_name"] == "ApproximateNumberOfMessagesVisible" and metric["namespace"] == "AWS/SQS"
     assert metric["dimensions"] == [{"name": "QueueName", "value": "${aws_sqs_queue.order_created_send_receipt_queue.name}"}]
     assert "api_scaling_backlog" not in policies
-    # a worker that serves no HTTP scales on its backlog only, not on CPU
-    assert "jobs_scaling_backlog" in variant["aws_appautoscaling_policy"]
+    # a worker that serves no HTTP scales on its backlog only, not on CPU: here two queues, summed
     assert "jobs_scaling_cpu" not in variant["aws_appautoscaling_policy"]
+    metrics = _backlog_metric(variant["aws_appautoscaling_policy"]["jobs_scaling_backlog"])["metrics"]
+    assert [m["metric_stat"]["metric"]["dimensions"][0]["value"] for m in metrics[:2]] == [
+        "${aws_sqs_queue.order_created_send_receipt_queue.name}", "${aws_sqs_queue.refund_issued_send_refund_queue.name}"]
+    assert metrics[2] == {"expression": "q0 + q1", "id": "backlog", "label": "messages waiting", "return_data": True}
 
 
 # 12 -- the public load balancer forwards only the public services' paths -----------------------
