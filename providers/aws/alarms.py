@@ -80,7 +80,7 @@ def build(stack: TerraformStack, env: Environment, built, balancing, units) -> S
             alarm_description=f"database {name} has less than {int(FREE_STORAGE_FRACTION * 100)} % of its {storage} GB free",
             namespace="AWS/RDS", metric_name="FreeStorageSpace", dimensions=dimensions, statistic="Minimum",
             period=PERIOD, evaluation_periods=1, comparison_operator="LessThanThreshold",
-            threshold=int(storage * GIB * FREE_STORAGE_FRACTION), treat_missing_data="breaching", **notify)
+            threshold=int(storage * GIB * FREE_STORAGE_FRACTION), treat_missing_data="missing", **notify)
         CloudwatchMetricAlarm(
             stack, f"alarm_{tf}_cpu", alarm_name=f"{prefix} database {name} CPU",
             alarm_description=f"database {name} used more than {DATABASE_CPU_PERCENT} % CPU for 15 minutes",
@@ -95,7 +95,7 @@ def build(stack: TerraformStack, env: Environment, built, balancing, units) -> S
             alarm_name=f"{prefix} {unit.name} below desired count",
             alarm_description=f"unit {unit.name} ran fewer tasks than desired for 5 minutes (tasks crash or cannot start)",
             comparison_operator="GreaterThanThreshold", threshold=0, evaluation_periods=5, datapoints_to_alarm=5,
-            treat_missing_data="breaching", **notify,
+            treat_missing_data="missing", **notify,
             metric_query=blocks([
                 {"id": "missing", "expression": "desired - running", "label": "tasks missing", "return_data": True},
                 {"id": "desired", "metric": {"namespace": "ECS/ContainerInsights", "metric_name": "DesiredTaskCount",
