@@ -165,7 +165,9 @@ def _internal(stack, env, network, task_groups, units, out: LoadBalancing, logs)
     # No ingress rule: no client reaches this load balancer. It health-checks the units of
     # internal services; a rule per unit (its Cloud Map name) attaches each target group to it,
     # as ECS requires of a service's target group.
-    group = _security_group(stack, env, network, "internal", "internal load balancer: health checks only, no clients")
+    # (The description predates this: a security group's description cannot change without
+    # replacing the group, which fails while the load balancer uses it.)
+    group = _security_group(stack, env, network, "internal", "internal load balancer: HTTP from the environment's tasks")
     lb = out.internal = _load_balancer(stack, env, network, task_groups, units, out, logs, group, "internal")
     listener = LbListener(stack, "internal_http_listener", load_balancer_arn=lb.arn, port=80, protocol="HTTP",
                           default_action=blocks([{"type": "fixed-response", "fixed_response": NOT_FOUND}]))
