@@ -179,6 +179,16 @@ def read_plan(path: str) -> dict:
     try:
         plan = json.loads(text)
     except json.JSONDecodeError as e:
+        if re.match(r"\s*(\[[A-Za-z]|[^\s\[{])", text):  # "[command]...", "Terraform used..."
+            raise InputError(
+                f"{path}:{e.lineno}:{e.colno}: not JSON: the file starts with text (a log line, such as "
+                "setup-terraform's wrapper writes); save only what `terraform show -json PLANFILE` prints"
+            ) from None
+        if e.msg == "Extra data":
+            raise InputError(
+                f"{path}:{e.lineno}:{e.colno}: more than one JSON document (several plans in one file?); "
+                "give one plan per file"
+            ) from None
         raise InputError(f"{path}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}") from None
     check_plan(plan, path)
     return plan

@@ -8,6 +8,7 @@ hold UNKNOWN where a value is known only after apply.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -237,14 +238,29 @@ def _open_azure_rules(resource_type: str, values: dict) -> set[str]:
     return found
 
 
+# An Azure firewall rule's range this wide (a /8) or wider admits much of the internet.
+_WIDE_RANGE = 2**24
+
+
 def _open_firewall_range(resource_type: str, values: dict) -> set[str]:
-    """Azure database and cache firewall rules whose range covers every IPv4 address."""
+    """Azure database and cache firewall rules open to everyone: a range covering every
+    IPv4 address or a large part of it, or 0.0.0.0-0.0.0.0, Azure's "allow Azure services"
+    switch, which admits every Azure customer's services."""
     if not resource_type.startswith("azurerm_") or not resource_type.endswith("firewall_rule"):
         return set()
     start = values.get("start_ip_address", values.get("start_ip"))
     end = values.get("end_ip_address", values.get("end_ip"))
-    if start == "0.0.0.0" and end == "255.255.255.255":
-        return {"allows connections from every address (0.0.0.0-255.255.255.255)"}
+    try:
+        first, last = ipaddress.IPv4Address(start), ipaddress.IPv4Address(end)
+    except (ipaddress.AddressValueError, ValueError):
+        return set()
+    if int(first) == int(last) == 0:
+        return {"allows connections from every Azure service, other customers' too (0.0.0.0-0.0.0.0)"}
+    addresses = int(last) - int(first) + 1
+    if addresses == 2**32:
+        return {f"allows connections from every address ({start}-{end})"}
+    if addresses >= _WIDE_RANGE:
+        return {f"allows connections from {addresses:,} addresses ({start}-{end})"}
     return set()
 
 
