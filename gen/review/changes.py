@@ -268,8 +268,8 @@ def key_attributes(resource_type: str, after: Any) -> list[AttributeChange]:
     result = []
     for name in names:
         value = after.get(name)
-        if value is None or value is UNKNOWN or value == [] or value == {} or value == "":
-            continue  # not set, or not known yet: nothing to look at
+        if value is None or value == [] or value == {} or value == "":
+            continue  # not set
         document = _parse_json_document(value)
         result.append(AttributeChange(name, None, value if document is None else document, False, (name,)))
     return result

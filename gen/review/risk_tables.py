@@ -355,6 +355,8 @@ KEY_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "azurerm_role_assignment": ("role_definition_name", "role_definition_id", "principal_id", "scope"),
     "google_compute_firewall": ("direction", "source_ranges", "source_tags", "source_service_accounts",
                                 "destination_ranges", "target_tags", "target_service_accounts", "allow", "deny"),
+    "google_organization_iam_custom_role": ("role_id", "permissions"),
+    "google_project_iam_custom_role": ("role_id", "permissions"),
     "google_storage_bucket_acl": ("predefined_acl", "role_entity"),
 }
 KEY_ATTRIBUTE_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
