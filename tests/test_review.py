@@ -440,7 +440,7 @@ def test_json_has_exactly_the_documented_shape():
         "format_version", "plan_format_version", "terraform_version", "summary", "resources", "drift",
         "outputs", "risks", "approval", "errored", "complete", "notes",
     }
-    assert report["format_version"] == "1.0" and report["plan_format_version"] == "1.2"
+    assert report["format_version"] == "1.1" and report["plan_format_version"] == "1.2"
     assert list(report["summary"]) == sorted(ACTIONS)  # keys sorted, all actions present
     for resource in report["resources"]:
         assert set(resource) == {

@@ -19,7 +19,6 @@ from typing import Any
 from gen.review.changes import (
     SENSITIVE,
     AttributeChange,
-    Marker,
     attribute_changes,
     format_path,
     key_attributes,
@@ -32,7 +31,7 @@ from gen.review.changes import (
 from gen.model.errors import InputError
 from gen.review.risks import APPROVAL_CLASSES, DRIFT, Risk, assess
 
-REPORT_FORMAT_VERSION = "1.0"
+REPORT_FORMAT_VERSION = "1.1"
 
 EXIT_OK = 0
 EXIT_APPROVAL_REQUIRED = 3
@@ -423,7 +422,7 @@ def _blank(value: Any) -> bool:
     """null, {} or [], or structures of only those: what Terraform's normalisation makes."""
     if value is None:
         return True
-    if isinstance(value, dict) and not isinstance(value, Marker):
+    if isinstance(value, dict):
         return all(_blank(v) for v in value.values())
     if isinstance(value, list):
         return all(_blank(v) for v in value)
