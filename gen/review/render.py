@@ -377,6 +377,17 @@ def _md_head(report: PlanReview) -> list[str]:
     return lines + [f"> Note: {_cell(n)}" for n in report.notes] + ([""] if report.notes else [])
 
 
+def _md_drift_head(report: PlanReview) -> list[str]:
+    return ["#### Drift", ""] + [f"**{risk.kind}**: {_cell(risk.detail)}" for risk in report.risks] + [""]
+
+
+def _md_drift_table(drift: list[ResourceChange]) -> list[str]:
+    """What changed outside Terraform, one row per resource (a deletion has no details)."""
+    words = {"update": "changed", "delete": "deleted", "create": "created"}
+    rows = [f"| {_code(r.address)} | {words.get(r.action, r.action)} |" for r in drift]
+    return ["| Resource | Outside Terraform |", "|---|---|"] + rows + [""]
+
+
 def _md_signature(report: PlanReview) -> str:
     version = f"plan format {report.plan_format_version}"
     if report.terraform_version:
@@ -402,7 +413,7 @@ def full_review_markdown(report: PlanReview) -> str:
     else:
         lines += ["No resource changes.", ""]
     if report.drift:
-        lines += ["#### Drift", ""] + [f"**{risk.kind}**: {_cell(risk.detail)}" for risk in report.risks] + [""]
+        lines += _md_drift_head(report) + _md_drift_table(report.drift)
         for resource in report.drift:
             lines += _md_details(resource)
     if report.outputs:
@@ -514,9 +525,10 @@ def short_review_markdown(report: PlanReview, max_chars: int) -> str:
     if rest:
         page.add(_by_type_and_action(rest, f"#### {len(rest)} more changes, counted", page.left))
     if report.drift:
-        drift = ["#### Drift", ""] + [f"**{risk.kind}**: {_cell(risk.detail)}" for risk in report.risks] + [""]
-        if not page.add(drift + [line for r in report.drift for line in _md_details(r)]):
-            page.add(drift)
+        drift = _md_drift_head(report)
+        if not page.add(drift + _md_drift_table(report.drift) + [line for r in report.drift for line in _md_details(r)]):
+            if not page.add(drift + _md_drift_table(report.drift)):
+                page.add(drift)
     if report.outputs and not page.add(["#### Outputs", ""] + _md_outputs(report.outputs) + [""]):
         page.add([f"{len(report.outputs)} outputs change.", ""])
     if rest:

@@ -329,7 +329,7 @@ KEY_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "aws_iam_group_policy": ("policy",),
     "aws_iam_policy": ("policy",),
     "aws_iam_policy_attachment": ("policy_arn", "roles", "users", "groups"),
-    "aws_iam_role": ("assume_role_policy", "managed_policy_arns", "inline_policy"),
+    "aws_iam_role": ("assume_role_policy",),
     "aws_iam_role_policy": ("policy",),
     "aws_iam_role_policy_attachment": ("role", "policy_arn"),
     "aws_iam_user_policy": ("policy",),
