@@ -499,12 +499,12 @@ def test_forget_is_said_as_removed_from_state_with_the_object_kept():
     report, status = review_json(path)
     forgotten = by_address(report, "local_file.test2")
     assert forgotten["action"] == "forget" and forgotten["reason_code"] == "delete_because_no_resource_config"
-    assert forgotten["reason"] == ("removed from Terraform's state; the object itself is kept, not destroyed "
-                                   "(its deletion was planned because its configuration was removed)")
+    assert forgotten["reason"] == ("removed from Terraform's state because its configuration was removed; "
+                                   "the object itself is kept, not destroyed")
     assert status == 0 and forgotten["risks"] == []
     for fmt in ("text", "markdown"):
         text = run("review", path, "--format", fmt).stdout
-        assert "state; the object itself is kept" in text and "Deleted because" not in text and "deleted because" not in text
+        assert "the object itself is kept" in text and "Deleted because" not in text and "deleted because" not in text
 
 
 # -- 8. size: a pull-request comment -------------------------------------------------------
@@ -589,7 +589,7 @@ def test_drift_outside_the_relevant_attributes_is_left_out_with_a_note():
     report, _ = review_json(REAL_PLANS / "tradermoe-azure-replace-delete.json")
     assert report["drift"] == []  # 4 normalisations, and a subnet list the plan does not depend on
     assert report["notes"] == [
-        "1 more resource changed outside Terraform in attributes this plan does not depend on "
+        "1 resource changed outside Terraform only in attributes this plan does not depend on "
         "(its relevant_attributes); not listed, as Terraform does not show them either"]
     report, _ = review_json(REAL_PLANS / "tofu-eq-moved-with-drift.json")
     [drift] = report["drift"]

@@ -77,18 +77,16 @@ REASONS = {
 }
 
 
-_FORGET = "removed from Terraform's state; the object itself is kept, not destroyed"
-
-
 def reason_in_words(code: Any, action: str | None = None) -> str | None:
     """`action_reason` in words. A `forget` is said as what it is, whatever the code:
-    Terraform gives it the delete_because_* codes of the delete it replaces."""
+    Terraform gives it the delete_because_* codes of the delete it stands in for."""
     words = REASONS.get(code, code.replace("_", " ")) if code and isinstance(code, str) else None
     if action != "forget" or (words and "not destroyed" in words):
         return words
+    cause = ""
     if words and words.startswith("deleted because "):
-        return f"{_FORGET} (its deletion was planned because {words[len('deleted because '):]})"
-    return _FORGET
+        cause = " because " + words[len("deleted because "):]
+    return f"removed from Terraform's state{cause}; the object itself is kept, not destroyed"
 
 
 @dataclass
@@ -352,7 +350,7 @@ def review_plan(plan: dict, environment: Any = None) -> PlanReview:
     if unrelated:
         noun = "resource" if unrelated == 1 else "resources"
         notes.append(
-            f"{unrelated} more {noun} changed outside Terraform in attributes this plan does not "
+            f"{unrelated} {noun} changed outside Terraform only in attributes this plan does not "
             "depend on (its relevant_attributes); not listed, as Terraform does not show them either"
         )
 
