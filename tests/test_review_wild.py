@@ -347,12 +347,20 @@ def test_a_new_firewall_with_unknown_direction_is_ingress_by_default():
     assert {"class": "exposure", "detail": "opens ingress from 0.0.0.0/0 on tcp 22"} in firewall["risks"]
 
 
-def test_a_firewall_known_to_be_egress_exposes_nothing():
-    entry = {"address": "google_compute_firewall.out", "type": "google_compute_firewall", "change": {
-        "actions": ["create"], "before": None, "after": {"direction": "EGRESS", "source_ranges": ["0.0.0.0/0"]},
-        "after_unknown": {}}}
+@pytest.mark.parametrize("after, unknown, exposure", [
+    ({"direction": "EGRESS", "source_ranges": ["0.0.0.0/0"]}, {}, []),
+    ({"source_ranges": ["0.0.0.0/0"], "deny": [{"protocol": "tcp"}]}, {"direction": True}, []),
+    ({"source_ranges": ["10.0.0.0/8"], "allow": [{"protocol": "tcp", "ports": ["22"]}]}, {"direction": True}, []),
+    ({"source_tags": ["bastion"], "allow": [{"protocol": "tcp", "ports": ["22"]}]}, {}, []),
+    ({"allow": [{"protocol": "tcp", "ports": ["22"]}]}, {"source_ranges": True}, []),  # not known yet
+    ({"allow": [{"protocol": "tcp", "ports": ["22"]}]}, {"direction": True},  # no source at all: Google's default
+     ["opens ingress from 0.0.0.0/0 (no source given: Google's default) on tcp 22"]),
+])
+def test_google_firewalls_open_to_everyone(after, unknown, exposure):
+    entry = {"address": "google_compute_firewall.f", "type": "google_compute_firewall", "change": {
+        "actions": ["create"], "before": None, "after": after, "after_unknown": unknown}}
     [resource] = review_of({"format_version": "1.2", "resource_changes": [entry]}).resources
-    assert [r.kind for r in resource.risks] == ["security"]
+    assert [r.detail for r in resource.risks if r.kind == "exposure"] == exposure
 
 
 # -- 3. Azure ------------------------------------------------------------------------------

@@ -198,6 +198,8 @@ def _open_ingress(resource_type: str, values: dict) -> set[str]:
     for rule in rules if isinstance(rules, list) else []:
         if not isinstance(rule, dict):
             continue
+        if resource_type == "google_compute_firewall" and rule.get("deny") and not rule.get("allow"):
+            continue  # a rule that only denies opens nothing
         if condition:
             attr, allowed, default = condition
             value = rule.get(attr)
@@ -209,7 +211,16 @@ def _open_ingress(resource_type: str, values: dict) -> set[str]:
             for cidr in _strings(rule.get(attr)):
                 if cidr in WORLD_CIDRS:
                     found.add(f"opens ingress from {cidr}{_ports(rule)}")
+        if resource_type == "google_compute_firewall" and _no_source(rule):
+            found.add(f"opens ingress from 0.0.0.0/0 (no source given: Google's default){_ports(rule)}")
     return found
+
+
+def _no_source(rule: dict) -> bool:
+    """A Google firewall with no source ranges, tags or service accounts, each known to be
+    unset: Google applies it to every source (hashicorp/terraform-provider-google#6789)."""
+    sources = [rule.get(attr) for attr in ("source_ranges", "source_tags", "source_service_accounts")]
+    return all(value in (None, []) for value in sources)
 
 
 def _azure_ports(rule: dict) -> str:
