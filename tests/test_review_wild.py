@@ -637,3 +637,12 @@ def test_a_new_rule_that_nothing_flags_still_shows_what_it_allows():
         ("ip_protocol", "tcp"), ("from_port", 5432), ("to_port", 5432), ("cidr_ipv4", "10.0.0.0/16")]
     text = render(report, "markdown")
     assert "| <code>cidr_ipv4</code> | <code>null</code> | <code>\"10.0.0.0/16\"</code> |" in text
+
+
+def test_a_new_azure_security_group_shows_its_rules_without_unset_fields():
+    report, _ = review_json(REAL_PLANS / "regula-azure-nsg-22.json")
+    [rules] = by_address(report, "azurerm_network_security_group.invalidnsg2")["changes"]
+    assert rules["path"] == "security_rule" and rules["before"] is None
+    for rule in rules["after"]:
+        assert rule["access"] in ("Allow", "Deny") and rule["direction"] in ("Inbound", "Outbound")
+        assert all(value not in (None, "", [], {}) for value in rule.values()), rule

@@ -271,8 +271,18 @@ def key_attributes(resource_type: str, after: Any) -> list[AttributeChange]:
         if value is None or value == [] or value == {} or value == "":
             continue  # not set
         document = _parse_json_document(value)
-        result.append(AttributeChange(name, None, value if document is None else document, False, (name,)))
+        result.append(AttributeChange(name, None, _set_parts(value if document is None else document), False, (name,)))
     return result
+
+
+def _set_parts(value: Any) -> Any:
+    """The value without its unset parts (null, "", [] and {} in objects): a new rule
+    block lists every optional field, and only those set say what the rule allows."""
+    if isinstance(value, dict):
+        return {k: _set_parts(v) for k, v in value.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        return [_set_parts(v) for v in value]
+    return value
 
 
 def key_attribute_names(resource_type: str) -> tuple[str, ...]:
