@@ -257,17 +257,26 @@ _FORMAT = click.option(
 @click.option("--app", "app_path", metavar="APP.json", help="The app model, to apply its environment's approval setting.")
 @click.option("--env", "env_name", metavar="NAME", help="The environment the plan is for (with --app).")
 @_FORMAT
-def review(plan, app_path, env_name, fmt):
+@click.option("--max-chars", "max_chars", type=click.IntRange(min=0), metavar="N",
+              help="With --format markdown: shorten the review to fit N characters, risky resources first "
+                   "(default 65536, GitHub's limit for a comment; 0: never shorten).")
+def review(plan, app_path, env_name, fmt, max_chars):
     """Review a Terraform plan before approving it.
 
     PLAN is `terraform show -json PLANFILE` saved to a file, or - for standard input.
     Exits 0 when no approval is needed, 3 when approval is required, 2 for bad input.
     """
-    from gen.review.render import render
+    from gen.review.render import GITHUB_COMMENT_LIMIT, MIN_MAX_CHARS, render
     from gen.review.plan import review_file
 
+    if max_chars is not None and fmt != "markdown":
+        raise click.UsageError("--max-chars applies to --format markdown only")
+    if max_chars is not None and 0 < max_chars < MIN_MAX_CHARS:
+        raise click.UsageError(f"--max-chars must be 0 (never shorten) or at least {MIN_MAX_CHARS}")
+    if max_chars is None:
+        max_chars = GITHUB_COMMENT_LIMIT
     report = review_file(plan, app_path, env_name)
-    click.echo(render(report, fmt), nl=False)
+    click.echo(render(report, fmt, max_chars or None), nl=False)
     sys.exit(report.exit_status)
 
 

@@ -117,10 +117,22 @@ def _environments(rng: random.Random, app: str, names: list[str], clouds: tuple[
         else:
             env.update(region=rng.choice(("europe-west1", "us-central1")), project=f"acme-{app}-{name}")
         allocation = rng.choice(("per-service", "single", "groups"))
+        root = next((n for n, s in raw_services.items() if s.get("path") == "/"), None)
+        shared = [n for n, s in raw_services.items() if "image" not in s and "command" not in s]
+        if allocation == "single" and env_type == "production" and root in shared and any(
+                raw_services[n]["ingress"] == "internal" for n in shared):
+            allocation = "groups"  # production never puts internal services behind the public root
         if allocation == "single":
             env["process_allocation"] = "single"
         elif allocation == "groups":
-            env["process_allocation"] = {"groups": _groups(rng, raw_services)}
+            groups = _groups(rng, raw_services)
+            if env_type == "production" and root is not None:
+                home = next(g for g, members in groups.items() if root in members)
+                inside = [n for n in groups[home] if raw_services[n]["ingress"] == "internal"]
+                if inside:
+                    groups[home] = [n for n in groups[home] if n not in inside]
+                    groups[f"grp-{len(groups)}"] = inside
+            env["process_allocation"] = {"groups": groups}
         if public and (env_type == "production" or rng.random() < 0.4):
             env["domain"] = ("{env}" if env_type == "preview" else name) + f".{app}.example.com"
         if env_type == "production" and ALERTS and rng.random() < 0.5:

@@ -90,7 +90,8 @@ def test_every_generated_model_synthesizes_with_every_reference_resolved(space, 
 
 def _linear_model(services: int, cloud: str) -> dict:
     """n services of each ingress kind, each with a database, a bucket, a topic subscription,
-    a cache and a secret of its own: every per-service resource grows by a fixed amount."""
+    a cache and a secret of its own, and a call from each public service to an internal one:
+    every per-service resource grows by a fixed amount."""
     raw = {"app": "lin", "image": "ghcr.io/acme/lin:1", "services": {}, "databases": {}, "buckets": {},
            "topics": {"events": {"subscriptions": {}}}, "caches": {}, "secrets": {}}
     for i in range(services):
@@ -102,6 +103,8 @@ def _linear_model(services: int, cloud: str) -> dict:
                                               "secrets": [f"key{i}"]}}
             if kind != "none":
                 raw["topics"]["events"]["subscriptions"][f"to-{name}"] = {"service": name, "path": "/events"}
+            if kind == "public":  # each public service calls the internal one of its index
+                raw["services"][name]["uses"]["services"] = [f"int{i}"]
         raw["databases"][f"db{i}"] = {"engine": "postgres"}
         raw["buckets"][f"files{i}"] = {}
         raw["caches"][f"hot{i}"] = {"engine": "redis"}

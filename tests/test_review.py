@@ -20,9 +20,16 @@ REAL_PLANS = HERE / "fixtures" / "plans"  # public plans, copied in with their s
 OWN_PLANS = HERE / "plans"
 REPO = HERE.parent
 
-ALL_PLANS = sorted(REAL_PLANS.glob("*.json")) + sorted(OWN_PLANS.glob("*.json"))
+# Files named *-INVALID.* are real files that are not valid plans: gen must refuse them.
+INVALID_PLANS = sorted(p for p in REAL_PLANS.iterdir() if "-INVALID." in p.name)
+VALID_REAL_PLANS = sorted(p for p in REAL_PLANS.glob("*.json") if p not in INVALID_PLANS)
+ALL_PLANS = VALID_REAL_PLANS + sorted(OWN_PLANS.glob("*.json"))
 FORMATS = ("text", "markdown", "json")
 
+
+def raw_plan(path):
+    """The file as JSON, decoded by Python's own detection (UTF-8, -16, -32, with or without a BOM)."""
+    return json.loads(path.read_bytes())
 
 
 def run(*args, input=None):
@@ -62,16 +69,17 @@ def independent_counts(plan: dict) -> dict:
 
 def test_the_real_fixtures_are_there():
     # A missing fixture folder must fail loudly, not parametrize into nothing.
-    assert len(list(REAL_PLANS.glob("*.json"))) >= 20
-    versions = {json.loads(p.read_text())["format_version"] for p in REAL_PLANS.glob("*.json")}
+    assert len(VALID_REAL_PLANS) >= 90 and len(INVALID_PLANS) >= 5
+    versions = {raw_plan(p)["format_version"] for p in VALID_REAL_PLANS}
     assert {"0.1", "0.2", "1.0", "1.1", "1.2"} <= versions
 
 
 def test_every_public_fixture_names_its_source_and_licence():
     rows = [line.split("\t") for line in (REAL_PLANS / "SOURCES").read_text().splitlines()
             if line and not line.startswith("#")]
-    named = {row[0] for row in rows}
-    assert named == {p.name for p in REAL_PLANS.glob("*.json")}
+    named = [row[0] for row in rows]
+    assert len(named) == len(set(named))
+    assert set(named) == {p.name for p in REAL_PLANS.iterdir() if p.name != "SOURCES"}
     for name, repository, path, commit, licence in rows:
         assert "/" in repository and path and commit, name
         text = licence.split("(")[1].rstrip(")")
@@ -80,7 +88,7 @@ def test_every_public_fixture_names_its_source_and_licence():
 
 @pytest.mark.parametrize("path", ALL_PLANS, ids=lambda p: p.name)
 def test_every_plan_is_reviewed_in_every_format_and_counts_match_the_file(path):
-    plan = json.loads(path.read_text())
+    plan = raw_plan(path)
     report, status = review_json(path)
     assert report["summary"] == independent_counts(plan)
     assert sum(report["summary"].values()) == len(plan.get("resource_changes") or [])
@@ -432,7 +440,7 @@ def test_json_has_exactly_the_documented_shape():
         "format_version", "plan_format_version", "terraform_version", "summary", "resources", "drift",
         "outputs", "risks", "approval", "errored", "complete", "notes",
     }
-    assert report["format_version"] == "1.0" and report["plan_format_version"] == "1.2"
+    assert report["format_version"] == "1.1" and report["plan_format_version"] == "1.2"
     assert list(report["summary"]) == sorted(ACTIONS)  # keys sorted, all actions present
     for resource in report["resources"]:
         assert set(resource) == {

@@ -41,6 +41,10 @@ CASES = [
      lambda r: r["environments"]["prod"].update(domain="example.com"), "/environments/prod/domain"),
     ("bucket named like production's access log bucket",
      lambda r: r["buckets"].update({"access-logs": {}}), "/buckets/access-logs"),
+    ("image in a registry ECS cannot pull from",
+     lambda r: r["services"]["pdf-renderer"].update(image="registry.gitlab.com/acme/pdf:2"), "/services/pdf-renderer/image"),
+    ("app image in a registry ECS cannot pull from",
+     lambda r: r.update(image="europe-docker.pkg.dev/acme/shop/shop:1"), "/image"),
     ("fargate memory",
      lambda r: r["services"]["pdf-renderer"].update(memory=1024), "/services/pdf-renderer/memory"),
 ]
@@ -121,3 +125,14 @@ def test_day_of_week_translation_keeps_the_days(items):
         assert fields[2] == "*" and fields[4] == "?"
     else:
         assert fields[2] == "?" and _expand(fields[4]) == expected
+
+
+@pytest.mark.parametrize("image,host", [
+    ("nginx:1.27", "docker.io"), ("library/nginx", "docker.io"), ("ghcr.io/acme/shop:1.4.2", "ghcr.io"),
+    ("123456789012.dkr.ecr.eu-central-1.amazonaws.com/ledger:3.1.0", "123456789012.dkr.ecr.eu-central-1.amazonaws.com"),
+    ("localhost:5000/x", "localhost:5000"), ("acme/shop@sha256:" + "0" * 64, "docker.io"),
+])
+def test_registry_of_an_image(image, host):
+    from gen.model.clouds.aws import registry
+
+    assert registry(image) == host

@@ -2,7 +2,7 @@
 
 Each provider fills in the values (an RDS endpoint or a Cloud SQL private IP, ...); the
 names are the same on every cloud so a service's code does not change with it. A cloud
-that has no such value (no database password under Google's IAM database authentication,
+that has no such value (no database password under IAM database authentication, which both use;
 no queue behind a Pub/Sub push, no Redis AUTH string on AWS) sets no variable; every name
 here is still reserved, so a model never means one thing on one cloud and another on the
 other.

@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Iterator
 
-from gen.review.risk_tables import SENSITIVE_NAME_PATTERNS, SENSITIVE_NAMES
+from gen.review.risk_tables import (
+    KEY_ATTRIBUTE_PATTERNS,
+    KEY_ATTRIBUTES,
+    SENSITIVE_NAME_PATTERNS,
+    SENSITIVE_NAMES,
+)
 
 Path = tuple[Any, ...]  # str keys and int indexes, as in Terraform's replace_paths
 
@@ -78,14 +83,28 @@ def marks_all(mask: Any) -> bool:
 
 
 def sub_mask(mask: Any, step: Any) -> Any:
-    """The part of a mask that covers one key or index of the value."""
+    """The part of a mask that covers one key or index of the value. A mask that marks
+    something but is shaped for another kind of value (an object's mask on a list) marks
+    every part: a mask that does not fit hides rather than leaks."""
     if marks_all(mask):
         return True
-    if isinstance(mask, dict) and isinstance(step, str):
-        return mask.get(step)
-    if isinstance(mask, list) and isinstance(step, int) and 0 <= step < len(mask):
-        return mask[step]
+    if isinstance(mask, dict):
+        return mask.get(step) if isinstance(step, str) else any_true(mask)
+    if isinstance(mask, list):
+        if isinstance(step, int) and not isinstance(step, bool):
+            return mask[step] if 0 <= step < len(mask) else None
+        return any_true(mask)
     return None
+
+
+def fits(mask: Any, value: Any) -> bool:
+    """Whether a mask has the shape of the value: an object's for an object, a list's
+    for a list (or the value is absent). `true`, `false` and null fit anything."""
+    if isinstance(mask, dict):
+        return value is None or isinstance(value, dict)
+    if isinstance(mask, list):  # and, if it marks something, an entry for every element
+        return value is None or (isinstance(value, list) and (len(value) <= len(mask) or not any_true(mask)))
+    return True
 
 
 def union_mask(a: Any, b: Any) -> Any:
@@ -110,6 +129,8 @@ def redact(value: Any, mask: Any) -> Any:
         return SENSITIVE
     if not any_true(mask):
         return value
+    if not fits(mask, value):
+        return SENSITIVE  # the mask does not fit the value: hide it all
     if isinstance(mask, dict) and isinstance(value, dict):
         return {k: redact(v, mask.get(k)) for k, v in value.items()}
     if isinstance(mask, list) and isinstance(value, list):
@@ -181,8 +202,8 @@ def changed_paths(before: Any, after: Any, mask: Any, path: Path = ()) -> Iterat
     plain values as a whole; strings holding JSON documents (policies) by their content.
     Returned values are raw: redact them with the mask at their path before showing.
     """
-    if marks_all(mask):
-        if before != after:
+    if marks_all(mask) or (any_true(mask) and not (fits(mask, before) and fits(mask, after))):
+        if before != after:  # marked, or a mask that does not fit: hidden whole
             yield path, before, after
         return
     if isinstance(before, dict) and isinstance(after, dict):
@@ -226,14 +247,51 @@ def attribute_changes(
     result = []
     for path, b, a in changed_paths(before, after, mask):
         m = _mask_at(mask, path)
-        forces = any(_related(path, r) for r in replace_paths)
+        forces = any(related_paths(path, r) for r in replace_paths)
         result.append(AttributeChange(format_path(path), redact(b, m), redact(a, m), forces, path))
     return result
 
 
-def _related(path: Path, other: Path) -> bool:
+def related_paths(path: Path, other: Path) -> bool:
+    """Whether one path lies within the other (or they are the same)."""
     n = min(len(path), len(other))
     return tuple(path[:n]) == tuple(other[:n])
+
+
+def key_attributes(resource_type: str, after: Any) -> list[AttributeChange]:
+    """For a new access-control resource (a firewall, rule, IAM binding or policy), its
+    key attributes as changes from null: what a reviewer must see even when no risk is
+    flagged. `after` is redacted already; policies held as JSON strings are parsed."""
+    names = key_attribute_names(resource_type)
+    if not names or not isinstance(after, dict):
+        return []
+    result = []
+    for name in names:
+        value = after.get(name)
+        if value is None or value == [] or value == {} or value == "":
+            continue  # not set
+        document = _parse_json_document(value)
+        result.append(AttributeChange(name, None, _set_parts(value if document is None else document), False, (name,)))
+    return result
+
+
+def _set_parts(value: Any) -> Any:
+    """The value without its unset parts (null, "", [] and {} in objects): a new rule
+    block lists every optional field, and only those set say what the rule allows."""
+    if isinstance(value, dict):
+        return {k: _set_parts(v) for k, v in value.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        return [_set_parts(v) for v in value]
+    return value
+
+
+def key_attribute_names(resource_type: str) -> tuple[str, ...]:
+    if resource_type in KEY_ATTRIBUTES:
+        return KEY_ATTRIBUTES[resource_type]
+    for pattern, names in KEY_ATTRIBUTE_PATTERNS:
+        if fnmatchcase(resource_type, pattern):
+            return names
+    return ()
 
 
 def plain(value: Any) -> Any:

@@ -9,6 +9,7 @@ See docs/review.md for the user's view and the JSON format.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import sys
@@ -20,15 +21,17 @@ from gen.review.changes import (
     AttributeChange,
     attribute_changes,
     format_path,
+    key_attributes,
     mark_unknown,
-    redact,
-    union_mask,
     marks_all,
+    redact,
+    related_paths,
+    union_mask,
 )
 from gen.model.errors import InputError
 from gen.review.risks import APPROVAL_CLASSES, DRIFT, Risk, assess
 
-REPORT_FORMAT_VERSION = "1.0"
+REPORT_FORMAT_VERSION = "1.1"
 
 EXIT_OK = 0
 EXIT_APPROVAL_REQUIRED = 3
@@ -74,10 +77,16 @@ REASONS = {
 }
 
 
-def reason_in_words(code: Any) -> str | None:
-    if not code or not isinstance(code, str):
-        return None
-    return REASONS.get(code, code.replace("_", " "))
+def reason_in_words(code: Any, action: str | None = None) -> str | None:
+    """`action_reason` in words. A `forget` is said as what it is, whatever the code:
+    Terraform gives it the delete_because_* codes of the delete it stands in for."""
+    words = REASONS.get(code, code.replace("_", " ")) if code and isinstance(code, str) else None
+    if action != "forget" or (words and "not destroyed" in words):
+        return words
+    cause = ""
+    if words and words.startswith("deleted because "):
+        cause = " because " + words[len("deleted because "):]
+    return f"removed from Terraform's state{cause}; the object itself is kept, not destroyed"
 
 
 @dataclass
@@ -161,20 +170,59 @@ def read_plan(path: str) -> dict:
         raise InputError(f"{path}: is a folder, not a plan file") from None
     except OSError as e:
         raise InputError(f"{path}: cannot read: {e.strerror or e}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(
-            f"{path}: not JSON; is it a binary plan file? Convert it with `terraform show -json PLANFILE`"
-        ) from None
+    text = decode(raw, path)
     if not text.strip():
         raise InputError(f"{path}: empty file, {_NOT_A_PLAN}")
     try:
         plan = json.loads(text)
     except json.JSONDecodeError as e:
+        if re.match(r"\s*(\[[A-Za-z]|[^\s\[{])", text):  # "[command]...", "Terraform used..."
+            raise InputError(
+                f"{path}:{e.lineno}:{e.colno}: not JSON: the file starts with text (a log line, such as "
+                "setup-terraform's wrapper writes); save only what `terraform show -json PLANFILE` prints"
+            ) from None
+        if e.msg == "Extra data":
+            raise InputError(
+                f"{path}:{e.lineno}:{e.colno}: more than one JSON document (several plans in one file?); "
+                "give one plan per file"
+            ) from None
         raise InputError(f"{path}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}") from None
     check_plan(plan, path)
     return plan
+
+
+# Byte-order marks and the encodings they announce, longest first (UTF-32's marks begin
+# with UTF-16's). PowerShell's `>` writes UTF-16 LE with a mark.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode(raw: bytes, path: str) -> str:
+    """The text of a plan file: UTF-8, or UTF-8/16/32 announced by a byte-order mark, or
+    UTF-16 without one (JSON's first character is ASCII, so a zero byte beside it tells)."""
+    encoding, start = "utf-8", 0
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            encoding, start = name, len(bom)
+            break
+    else:
+        if len(raw) >= 2 and raw[0] and not raw[1]:
+            encoding = "utf-16-le"
+        elif len(raw) >= 2 and not raw[0] and raw[1]:
+            encoding = "utf-16-be"
+    try:
+        return raw[start:].decode(encoding)
+    except UnicodeDecodeError:
+        if encoding == "utf-8":
+            raise InputError(
+                f"{path}: not JSON; is it a binary plan file? Convert it with `terraform show -json PLANFILE`"
+            ) from None
+        raise InputError(f"{path}: not valid {encoding.upper()} text, though it starts like it") from None
 
 
 def check_plan(plan: Any, path: str) -> None:
@@ -194,7 +242,7 @@ def check_plan(plan: Any, path: str) -> None:
         if not isinstance(entries, list):
             raise InputError(f"{path}: malformed plan: {key} is not a list")
         for i, entry in enumerate(entries):
-            _check_resource_change(entry, f"{path}: malformed plan: {key}[{i}]")
+            _check_resource_change(entry, f"{path}: malformed plan: {key}[{i}]", drift=key == "resource_drift")
     outputs = plan.get("output_changes")
     if outputs is not None:
         if not isinstance(outputs, dict):
@@ -205,20 +253,49 @@ def check_plan(plan: Any, path: str) -> None:
         raise InputError(f"{path}: malformed plan: errored is not true or false")
 
 
-def _check_resource_change(entry: Any, where: str) -> None:
+def derived_address(entry: dict) -> str | None:
+    """The address of an entry that lacks one, from its module_address, mode, type, name
+    and index (as Terraform 0.15 to 1.0 wrote resource_drift); None if they do not say."""
+    resource_type, name = entry.get("type"), entry.get("name")
+    if not isinstance(resource_type, str) or not isinstance(name, str) or not resource_type or not name:
+        return None
+    address = f"{resource_type}.{name}"
+    if entry.get("mode") == "data":
+        address = "data." + address
+    module = entry.get("module_address")
+    if isinstance(module, str) and module:
+        address = f"{module}.{address}"
+    index = entry.get("index")
+    if isinstance(index, int) and not isinstance(index, bool):
+        address += f"[{index}]"
+    elif isinstance(index, str):
+        address += f"[{json.dumps(index)}]"
+    return address
+
+
+def address_of(entry: dict, drift: bool = False) -> str | None:
+    """An entry's address; for drift, derived when Terraform 0.15 to 1.0 left it out."""
+    address = entry.get("address")
+    if isinstance(address, str) and address:
+        return address
+    return derived_address(entry) if drift and address is None else None
+
+
+def _check_resource_change(entry: Any, where: str, drift: bool = False) -> None:
     if not isinstance(entry, dict):
         raise InputError(f"{where} is not an object")
-    if not isinstance(entry.get("address"), str) or not entry["address"]:
+    address = address_of(entry, drift)
+    if address is None:
         raise InputError(f"{where} has no address")
     for key in ("type", "previous_address", "action_reason", "deposed"):
         if entry.get(key) is not None and not isinstance(entry[key], str):
-            raise InputError(f"{where} ({entry['address']}): {key} is not a string")
-    _check_change(entry.get("change"), f"{where} ({entry['address']})")
+            raise InputError(f"{where} ({address}): {key} is not a string")
+    _check_change(entry.get("change"), f"{where} ({address})")
     replace_paths = entry["change"].get("replace_paths")
     if replace_paths is not None and not (
         isinstance(replace_paths, list) and all(isinstance(p, list) for p in replace_paths)
     ):
-        raise InputError(f"{where} ({entry['address']}): replace_paths is not a list of paths")
+        raise InputError(f"{where} ({address}): replace_paths is not a list of paths")
 
 
 def _check_change(change: Any, where: str) -> None:
@@ -260,8 +337,7 @@ def review_plan(plan: dict, environment: Any = None) -> PlanReview:
             resources.append(change)
     resources.sort(key=lambda r: (r.address, r.deposed or ""))
 
-    drift = [resource_change(entry, drift=True) for entry in plan.get("resource_drift") or []]
-    drift.sort(key=lambda r: (r.address, r.deposed or ""))
+    drift, unrelated = drift_changes(plan, changes_planned=any(r.changes_anything for r in resources))
     plan_risks = []
     if drift:
         noun = "resource has" if len(drift) == 1 else "resources have"
@@ -271,6 +347,12 @@ def review_plan(plan: dict, environment: Any = None) -> PlanReview:
     errored = plan.get("errored") is True
     complete = plan.get("complete") is not False and not errored
     notes = [n for n in [_format_note(plan["format_version"])] if n]
+    if unrelated:
+        noun = "resource" if unrelated == 1 else "resources"
+        notes.append(
+            f"{unrelated} {noun} changed outside Terraform only in attributes this plan does not "
+            "depend on (its relevant_attributes); not listed, as Terraform does not show them either"
+        )
 
     deferred = plan.get("deferred_changes") or []
     plan_reasons = []
@@ -303,13 +385,55 @@ def review_plan(plan: dict, environment: Any = None) -> PlanReview:
     )
 
 
+def drift_changes(plan: dict, changes_planned: bool) -> tuple[list[ResourceChange], int]:
+    """The drift worth a reviewer's look, sorted, and how many drifted resources are left out.
+
+    Left out: entries that did not change (Terraform 1.0 listed every resource), changes
+    that are only Terraform's normalisation (null to {} or []), and, when the plan names
+    its `relevant_attributes` and plans changes, drift in attributes no planned change
+    depends on (Terraform's own rendering hides those too). Deletions are always kept.
+    """
+    relevant: dict[str, list[tuple]] = {}
+    listed = isinstance(plan.get("relevant_attributes"), list) and changes_planned
+    for item in plan.get("relevant_attributes") or [] if listed else []:
+        if isinstance(item, dict) and isinstance(item.get("attribute"), list):
+            relevant.setdefault(str(item.get("resource") or ""), []).append(tuple(item["attribute"]))
+    drift, unrelated = [], 0
+    for entry in plan.get("resource_drift") or []:
+        change = resource_change(entry, drift=True)
+        change.changes = [c for c in change.changes if not (_blank(c.before) and _blank(c.after))]
+        if change.action in ("no-op", "read") or (change.action == "update" and not change.changes):
+            continue
+        if listed and change.action != "delete":
+            paths = relevant.get(change.address, []) + relevant.get("", [])
+            kept = [c for c in change.changes if any(related_paths(c.steps, p) for p in paths)]
+            if not kept:
+                unrelated += 1
+                continue
+            change.changes = kept
+        drift.append(change)
+    drift.sort(key=lambda r: (r.address, r.deposed or ""))
+    return drift, unrelated
+
+
+def _blank(value: Any) -> bool:
+    """null, {} or [], or structures of only those: what Terraform's normalisation makes."""
+    if value is None:
+        return True
+    if isinstance(value, dict):
+        return all(_blank(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_blank(v) for v in value)
+    return False
+
+
 def resource_change(entry: dict, drift: bool = False) -> ResourceChange:
     """One entry of resource_changes (or resource_drift), redacted, with its risks."""
     change = entry["change"]
     actions = change["actions"]
     action = action_of(actions)
     mode = entry.get("mode") if entry.get("mode") in ("managed", "data") else "managed"
-    resource_type = entry.get("type") or _type_from_address(entry["address"])
+    resource_type = entry.get("type") or _type_from_address(address_of(entry, drift) or "")
 
     mask = union_mask(change.get("before_sensitive"), change.get("after_sensitive"))
     before = change.get("before")
@@ -318,6 +442,8 @@ def resource_change(entry: dict, drift: bool = False) -> ResourceChange:
     changes = []
     if action in ("update", "replace") or (drift and action != "delete"):
         changes = attribute_changes(before, after, mask, replace_steps)
+    elif action == "create" and not drift:
+        changes = key_attributes(resource_type, redact(after, mask))
 
     risks = []
     if not drift:
@@ -334,10 +460,10 @@ def resource_change(entry: dict, drift: bool = False) -> ResourceChange:
     importing = change.get("importing")
     import_id = importing.get("id") if isinstance(importing, dict) and isinstance(importing.get("id"), str) else None
     return ResourceChange(
-        address=entry["address"],
+        address=address_of(entry, drift) or "",
         type=resource_type,
         action=action,
-        reason=reason_in_words(entry.get("action_reason")),
+        reason=reason_in_words(entry.get("action_reason"), action),
         reason_code=entry.get("action_reason") or None,
         risks=risks,
         changes=changes,

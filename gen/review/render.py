@@ -30,12 +30,25 @@ _SUMMARY_WORDS = {
 }
 
 
-def render(report: PlanReview | DiffReview, fmt: str) -> str:
+# GitHub refuses a comment longer than this; `--max-chars` defaults to it for Markdown.
+GITHUB_COMMENT_LIMIT = 65536
+# The least `--max-chars` takes: room for the verdict, some reasons and the counts.
+MIN_MAX_CHARS = 2000
+
+
+def render(report: PlanReview | DiffReview, fmt: str, max_chars: int | None = None) -> str:
+    """The report in one of FORMATS. `max_chars` bounds a plan review's Markdown (see
+    review_markdown); the text and JSON forms are always whole."""
     if fmt == "json":
         return to_json(report)
     if fmt == "markdown":
-        return review_markdown(report) if isinstance(report, PlanReview) else diff_markdown(report)
+        return review_markdown(report, max_chars) if isinstance(report, PlanReview) else diff_markdown(report)
     return review_text(report) if isinstance(report, PlanReview) else diff_text(report)
+
+
+def comment_length(text: str) -> int:
+    """Length as a comment box counts it: UTF-16 code units (never fewer than characters)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 # -- shared -----------------------------------------------------------------------------
@@ -355,14 +368,44 @@ def _md_reasons(report: PlanReview | DiffReview) -> list[str]:
     return ["**Approval is required because:**", ""] + [f"- {_cell(r)}" for r in report.approval.reasons] + [""]
 
 
-def review_markdown(report: PlanReview) -> str:
+def _md_head(report: PlanReview) -> list[str]:
     lines = [_md_verdict(report, "plan"), ""]
     if report.errored:
         lines += ["> **The plan errored**: Terraform could not finish planning; this shows only part of it.", ""]
     elif not report.complete:
         lines += ["> **The plan is incomplete**: more changes will follow after it is applied.", ""]
-    lines += [f"> Note: {_cell(n)}" for n in report.notes] + ([""] if report.notes else [])
-    lines += _md_reasons(report)
+    return lines + [f"> Note: {_cell(n)}" for n in report.notes] + ([""] if report.notes else [])
+
+
+def _md_drift_head(report: PlanReview) -> list[str]:
+    return ["#### Drift", ""] + [f"**{risk.kind}**: {_cell(risk.detail)}" for risk in report.risks] + [""]
+
+
+def _md_drift_table(drift: list[ResourceChange]) -> list[str]:
+    """What changed outside Terraform, one row per resource (a deletion has no details)."""
+    words = {"update": "changed", "delete": "deleted", "create": "created"}
+    rows = [f"| {_code(r.address)} | {words.get(r.action, r.action)} |" for r in drift]
+    return ["| Resource | Outside Terraform |", "|---|---|"] + rows + [""]
+
+
+def _md_signature(report: PlanReview) -> str:
+    version = f"plan format {report.plan_format_version}"
+    if report.terraform_version:
+        version = f"Terraform {report.terraform_version}, {version}"
+    return f"<sub>gen review · {_cell(version)}</sub>"
+
+
+def review_markdown(report: PlanReview, max_chars: int | None = None) -> str:
+    """The review as a pull-request comment; if longer than `max_chars`, shortened to fit
+    (see short_review_markdown)."""
+    text = full_review_markdown(report)
+    if max_chars is None or comment_length(text) <= max_chars:
+        return text
+    return short_review_markdown(report, max_chars)
+
+
+def full_review_markdown(report: PlanReview) -> str:
+    lines = _md_head(report) + _md_reasons(report)
     if report.resources:
         lines += _md_table([("", r) for r in report.resources], with_stack=False) + [""]
         for resource in report.resources:
@@ -370,16 +413,130 @@ def review_markdown(report: PlanReview) -> str:
     else:
         lines += ["No resource changes.", ""]
     if report.drift:
-        lines += ["#### Drift", ""] + [f"**{risk.kind}**: {_cell(risk.detail)}" for risk in report.risks] + [""]
+        lines += _md_drift_head(report) + _md_drift_table(report.drift)
         for resource in report.drift:
             lines += _md_details(resource)
     if report.outputs:
         lines += ["#### Outputs", ""] + _md_outputs(report.outputs) + [""]
-    version = f"plan format {report.plan_format_version}"
-    if report.terraform_version:
-        version = f"Terraform {report.terraform_version}, {version}"
-    lines.append(f"<sub>gen review · {_cell(version)}</sub>")
+    lines.append(_md_signature(report))
     return "\n".join(lines) + "\n"
+
+
+def _cost(lines: list[str]) -> int:
+    return sum(comment_length(line) + 1 for line in lines)
+
+
+class _Page:
+    """Lines being laid out under a limit of comment characters."""
+
+    def __init__(self, limit: int):
+        self.lines: list[str] = []
+        self.left = limit
+
+    def add(self, lines: list[str], keep: int = 0) -> bool:
+        """Add the lines if they fit with `keep` characters to spare; whether they did."""
+        cost = _cost(lines)
+        if cost + keep > self.left:
+            return False
+        self.lines += lines
+        self.left -= cost
+        return True
+
+
+def _take(items: list, render_one, room: int) -> list:
+    """The leading items whose rendered lines fit in `room` characters together."""
+    taken, used = [], 0
+    for item in items:
+        used += _cost(render_one(item))
+        if used > room:
+            break
+        taken.append(item)
+    return taken
+
+
+def _by_type_and_action(resources: list[ResourceChange], heading: str, room: int) -> list[str]:
+    """A table counting resources per type and action, cut to `room` characters."""
+    counts: dict[tuple[str, str], list[int]] = {}
+    for resource in resources:
+        count = counts.setdefault((resource.type, resource.action), [0, 0])
+        count[0] += 1
+        count[1] += bool(resource.risks)
+    rows = sorted(counts.items(), key=lambda item: (-item[1][1], -item[1][0], item[0]))
+    head = [heading, "", "| Type | Action | Resources | With risks |", "|---|---|---|---|"]
+
+    def row(item):
+        (resource_type, action), (number, risky) = item
+        return [f"| {_code(resource_type)} | {action} | {number} | {risky or '—'} |"]
+
+    shown = rows if _cost([line for item in rows for line in row(item)]) + _cost(head) + 1 <= room else \
+        _take(rows, row, room - _cost(head) - 120)
+    lines = head + [line for item in shown for line in row(item)]
+    left = rows[len(shown):]
+    if left:
+        number, risky = sum(n for _, (n, _) in left), sum(r for _, (_, r) in left)
+        lines.append(f"| … {len(left)} more kinds | | {number} | {risky or '—'} |")
+    return lines + [""]
+
+
+def _row(resource: ResourceChange) -> list[str]:
+    return _md_table([("", resource)], with_stack=False)[2:]
+
+
+def short_review_markdown(report: PlanReview, max_chars: int) -> str:
+    """The review cut to `max_chars` comment characters. Kept in this order while they fit:
+    the verdict and notes, the reasons for approval, the risky resources (table rows, then
+    their details: data-loss first, then exposure, then security), the other resources'
+    rows; the resources left out are counted per type and action, and a last line says
+    where the rest is. Drift and outputs are listed if room is left, else counted."""
+    def worst(resource):
+        return min(_risk_order(risk.kind) for risk in resource.risks), resource.address
+
+    risky = sorted((r for r in report.resources if r.risks), key=worst)
+    others = [r for r in report.resources if not r.risks]
+    where = ("The full review: `gen review` on the same plan with `--format text` or `--format json` "
+             "(in CI, the job's log).</sub>")
+    footer = [f"<sub>Shortened to fit {max_chars:,} characters: {len(report.resources)} of {len(report.resources)} "
+              f"changed resources are listed above, the rest counted by type and action. {where}", _md_signature(report)]
+    page = _Page(max_chars - _cost(footer) - 8)
+    page.add(_md_head(report))
+    summary_room = max(400, page.left // 4)
+    reserve = min(summary_room, _cost(_by_type_and_action(report.resources, "####", 10**9)) + 100)
+
+    reasons = _md_reasons(report)
+    if not page.add(reasons, reserve):  # as many as fit in half the room, the rest counted
+        shown = _take(reasons[2:-1], lambda line: [line], page.left // 2)
+        page.add(reasons[:2] + shown + [f"- … and {len(reasons) - 3 - len(shown)} more (see the resources below)", ""])
+
+    table_head = _md_table([], with_stack=False)
+    listed = _take(risky, _row, page.left - reserve - _cost(["#### Changes with risks", ""] + table_head + [""]))
+    if listed:
+        page.add(["#### Changes with risks", ""] + table_head + [line for r in listed for line in _row(r)] + [""])
+        for resource in listed:
+            page.add(_md_details(resource), reserve)  # each that fits, in order
+    if len(listed) == len(risky):
+        room = page.left - reserve - _cost(["#### Other changes", ""] + table_head + [""])
+        more = _take(others, _row, room)
+        if more:
+            page.add(["#### Other changes", ""] + table_head + [line for r in more for line in _row(r)] + [""])
+            listed += more
+
+    shown_ids = {id(r) for r in listed}
+    rest = [r for r in report.resources if id(r) not in shown_ids]
+    if rest:
+        page.add(_by_type_and_action(rest, f"#### {len(rest)} more changes, counted", page.left))
+    if report.drift:
+        drift = _md_drift_head(report)
+        if not page.add(drift + _md_drift_table(report.drift) + [line for r in report.drift for line in _md_details(r)]):
+            if not page.add(drift + _md_drift_table(report.drift)):
+                page.add(drift)
+    if report.outputs and not page.add(["#### Outputs", ""] + _md_outputs(report.outputs) + [""]):
+        page.add([f"{len(report.outputs)} outputs change.", ""])
+    if rest:
+        footer[0] = (f"<sub>Shortened to fit {max_chars:,} characters: {len(listed)} of {len(report.resources)} "
+                     f"changed resources are listed above, the rest counted by type and action. {where}")
+    else:
+        footer[0] = f"<sub>Shortened to fit {max_chars:,} characters: some details are left out. {where}"
+    return "\n".join(page.lines + footer) + "\n"
 
 
 def diff_markdown(report: DiffReview) -> str:

@@ -1,8 +1,8 @@
 """Which Terraform resource types and attributes carry review risk, as plain data.
 
 `gen review` and `gen diff` read these tables to classify a resource change (see
-gen/risks.py for the rules that use them, docs/review.md for the user's view). They name
-AWS and Google resource types exactly as the Terraform providers do. Keep them sorted and
+gen/review/risks.py for the rules that use them, docs/review.md for the user's view). They
+name AWS, Google and Azure (azurerm) resource types exactly as the Terraform providers do. Keep them sorted and
 conservative: a type listed here only makes a reviewer look twice; a type missing from
 here can let a destructive change through without approval.
 """
@@ -86,7 +86,81 @@ STATEFUL_TYPES: dict[str, str] = {
     "google_kms_crypto_key": "encryption key",
     "google_secret_manager_secret": "secret",
     "google_secret_manager_secret_version": "secret version",
+    # Azure: databases
+    "azurerm_cosmosdb_account": "database",
+    "azurerm_cosmosdb_cassandra_keyspace": "database",
+    "azurerm_cosmosdb_gremlin_database": "database",
+    "azurerm_cosmosdb_mongo_collection": "database table",
+    "azurerm_cosmosdb_mongo_database": "database",
+    "azurerm_cosmosdb_sql_container": "database table",
+    "azurerm_cosmosdb_sql_database": "database",
+    "azurerm_cosmosdb_table": "database table",
+    "azurerm_kusto_cluster": "data warehouse",
+    "azurerm_kusto_database": "database",
+    "azurerm_mariadb_database": "database",
+    "azurerm_mariadb_server": "database",
+    "azurerm_mssql_database": "database",
+    "azurerm_mssql_managed_instance": "database",
+    "azurerm_mssql_server": "database server",
+    "azurerm_mysql_database": "database",
+    "azurerm_mysql_flexible_database": "database",
+    "azurerm_mysql_flexible_server": "database server",
+    "azurerm_mysql_server": "database server",
+    "azurerm_postgresql_database": "database",
+    "azurerm_postgresql_flexible_server": "database server",
+    "azurerm_postgresql_flexible_server_database": "database",
+    "azurerm_postgresql_server": "database server",
+    "azurerm_sql_database": "database",
+    "azurerm_sql_server": "database server",
+    "azurerm_synapse_workspace": "data warehouse",
+    # Azure: storage
+    "azurerm_backup_protected_vm": "backup",
+    "azurerm_container_registry": "image repository",
+    "azurerm_data_protection_backup_vault": "backup vault",
+    "azurerm_log_analytics_workspace": "log workspace",
+    "azurerm_managed_disk": "volume",
+    "azurerm_netapp_volume": "volume",
+    "azurerm_recovery_services_vault": "backup vault",
+    "azurerm_snapshot": "volume snapshot",
+    "azurerm_storage_account": "storage account",
+    "azurerm_storage_blob": "bucket object",
+    "azurerm_storage_container": "bucket",
+    "azurerm_storage_data_lake_gen2_filesystem": "file system",
+    "azurerm_storage_share": "file system",
+    "azurerm_storage_table": "database table",
+    # Azure: caches, queues and streams
+    "azurerm_eventhub": "stream",
+    "azurerm_eventhub_namespace": "stream",
+    "azurerm_redis_cache": "cache",
+    "azurerm_servicebus_namespace": "message broker",
+    "azurerm_servicebus_queue": "queue",
+    "azurerm_servicebus_subscription": "queue",
+    "azurerm_servicebus_topic": "queue",
+    "azurerm_storage_queue": "queue",
+    # Azure: secrets and keys
+    "azurerm_key_vault": "key vault",
+    "azurerm_key_vault_certificate": "certificate",
+    "azurerm_key_vault_key": "encryption key",
+    "azurerm_key_vault_managed_hardware_security_module": "key vault",
+    "azurerm_key_vault_secret": "secret",
 }
+
+# For types no table here knows: deleting or replacing one whose name says it holds data
+# counts as data loss all the same (`data-loss`, said as a guess). A name matches when
+# one of its words (after the provider's) is below, unless its last word is one that
+# names a setting of such a thing (`aws_s3_bucket_versioning`, `..._key_policy`).
+DATA_WORDS: frozenset[str] = frozenset(
+    {"backup", "backups", "bucket", "buckets", "database", "databases", "disk", "disks", "key", "keys",
+     "queue", "queues", "secret", "secrets", "snapshot", "snapshots", "storage", "vault", "vaults",
+     "volume", "volumes"}
+)
+SETTING_WORDS: frozenset[str] = frozenset(
+    {"access", "acl", "alarm", "alias", "analytics", "assignment", "association", "attachment",
+     "binding", "config", "configuration", "cors", "encryption", "grant", "intelligent", "inventory",
+     "lifecycle", "link", "lock", "logging", "member", "metric", "notification", "ownership",
+     "permission", "policy", "replication", "rule", "rules", "setting", "settings", "tag", "tags",
+     "versioning", "website"}
+)
 
 # Resource types whose every change is a change to who may do what or reach what
 # (`security`): IAM, security groups and their rules, firewalls, public access settings,
@@ -137,6 +211,26 @@ SECURITY_TYPES: dict[str, str] = {
     "google_storage_default_object_acl": "bucket ACL",
     "google_storage_object_access_control": "object ACL",
     "google_storage_object_acl": "object ACL",
+    # Azure: network access
+    "azurerm_application_security_group": "security group",
+    "azurerm_firewall": "firewall",
+    "azurerm_firewall_application_rule_collection": "firewall rule",
+    "azurerm_firewall_nat_rule_collection": "firewall rule",
+    "azurerm_firewall_network_rule_collection": "firewall rule",
+    "azurerm_firewall_policy": "firewall policy",
+    "azurerm_firewall_policy_rule_collection_group": "firewall rule",
+    "azurerm_network_interface_security_group_association": "security group association",
+    "azurerm_network_security_group": "network security group",
+    "azurerm_network_security_rule": "network security rule",
+    "azurerm_storage_account_network_rules": "network rules",
+    "azurerm_subnet_network_security_group_association": "security group association",
+    "azurerm_web_application_firewall_policy": "firewall policy",
+    # Azure: identities, roles and access policies
+    "azurerm_federated_identity_credential": "federated identity",
+    "azurerm_key_vault_access_policy": "key vault access policy",
+    "azurerm_role_assignment": "role assignment",
+    "azurerm_role_definition": "role definition",
+    "azurerm_user_assigned_identity": "managed identity",
     # Policy documents (data sources): `gen diff` sees their changes; a plan shows them
     # on the policies that use them.
     "aws_iam_policy_document": "IAM policy document",
@@ -150,6 +244,9 @@ SECURITY_TYPE_PATTERNS: tuple[str, ...] = (
     "google_*_iam_binding",
     "google_*_iam_member",
     "google_*_iam_policy",
+    "azurerm_*_firewall_rule",
+    "azurerm_*_role_assignment",
+    "azurerm_*_virtual_network_rule",
 )
 
 # Attributes that, changed on a resource of any type, change access to it (`security`):
@@ -199,6 +296,21 @@ FREE_FORM_MAPS: frozenset[str] = frozenset(
 WORLD_CIDRS: frozenset[str] = frozenset({"0.0.0.0/0", "::/0"})
 PUBLIC_MEMBERS: frozenset[str] = frozenset({"allUsers", "allAuthenticatedUsers"})
 
+# Azure network security rules: source prefixes that mean anyone on the internet.
+AZURE_WORLD_SOURCES: frozenset[str] = frozenset({"*", "0.0.0.0/0", "::/0", "Any", "Internet"})
+
+# Canned ACLs that let anyone (or any AWS account) read or write: `acl` on S3 buckets and
+# objects; grantee groups of the same meaning in a full access control policy; and
+# Google's predefined ACLs and ACL entities for everyone.
+PUBLIC_ACLS: frozenset[str] = frozenset(
+    {"authenticated-read", "public-read", "public-read-write",
+     "authenticatedRead", "publicRead", "publicReadWrite"}
+)
+PUBLIC_GRANTEES: frozenset[str] = frozenset(
+    {"http://acs.amazonaws.com/groups/global/AllUsers",
+     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"}
+)
+
 # Where ingress source ranges live, per type: (list of rule blocks or None for the
 # resource itself, condition on the rule, attributes holding CIDR blocks).
 # The condition is (attribute, values it must have, default when absent) or None.
@@ -209,6 +321,50 @@ INGRESS_SOURCES: dict[str, tuple[str | None, tuple[str, tuple[str, ...], str] | 
     "aws_vpc_security_group_ingress_rule": (None, None, ("cidr_ipv4", "cidr_ipv6")),
     "google_compute_firewall": (None, ("direction", ("INGRESS",), "INGRESS"), ("source_ranges",)),
 }
+
+# What a new access-control resource shows in a review even when no risk is flagged: its
+# key attributes (ports, sources, members, roles, actions), by type, then by glob.
+KEY_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "aws_default_security_group": ("ingress", "egress"),
+    "aws_iam_group_policy": ("policy",),
+    "aws_iam_policy": ("policy",),
+    "aws_iam_policy_attachment": ("policy_arn", "roles", "users", "groups"),
+    "aws_iam_role": ("assume_role_policy",),
+    "aws_iam_role_policy": ("policy",),
+    "aws_iam_role_policy_attachment": ("role", "policy_arn"),
+    "aws_iam_user_policy": ("policy",),
+    "aws_iam_user_policy_attachment": ("user", "policy_arn"),
+    "aws_lambda_permission": ("principal", "action", "source_arn"),
+    "aws_network_acl_rule": ("egress", "rule_action", "protocol", "from_port", "to_port", "cidr_block",
+                             "ipv6_cidr_block"),
+    "aws_s3_bucket_acl": ("acl", "access_control_policy"),
+    "aws_s3_bucket_policy": ("policy",),
+    "aws_security_group": ("ingress", "egress"),
+    "aws_security_group_rule": ("type", "protocol", "from_port", "to_port", "cidr_blocks", "ipv6_cidr_blocks",
+                                "source_security_group_id", "self", "prefix_list_ids"),
+    "aws_sns_topic_policy": ("policy",),
+    "aws_sqs_queue_policy": ("policy",),
+    "aws_vpc_security_group_egress_rule": ("ip_protocol", "from_port", "to_port", "cidr_ipv4", "cidr_ipv6",
+                                           "referenced_security_group_id", "prefix_list_id"),
+    "aws_vpc_security_group_ingress_rule": ("ip_protocol", "from_port", "to_port", "cidr_ipv4", "cidr_ipv6",
+                                            "referenced_security_group_id", "prefix_list_id"),
+    "azurerm_network_security_group": ("security_rule",),
+    "azurerm_network_security_rule": ("direction", "access", "protocol", "source_address_prefix",
+                                      "source_address_prefixes", "destination_port_range",
+                                      "destination_port_ranges", "priority"),
+    "azurerm_role_assignment": ("role_definition_name", "role_definition_id", "principal_id", "scope"),
+    "google_compute_firewall": ("direction", "source_ranges", "source_tags", "source_service_accounts",
+                                "destination_ranges", "target_tags", "target_service_accounts", "allow", "deny"),
+    "google_organization_iam_custom_role": ("role_id", "permissions"),
+    "google_project_iam_custom_role": ("role_id", "permissions"),
+    "google_storage_bucket_acl": ("predefined_acl", "role_entity"),
+}
+KEY_ATTRIBUTE_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("azurerm_*_firewall_rule", ("start_ip_address", "end_ip_address")),
+    ("google_*_iam_binding", ("role", "members", "condition")),
+    ("google_*_iam_member", ("role", "member", "condition")),
+    ("google_*_iam_policy", ("policy_data",)),
+)
 
 # Attributes that make a resource reachable from the internet when they turn true.
 PUBLIC_SWITCHES: frozenset[str] = frozenset(

@@ -1,26 +1,33 @@
 """The review risks of one resource change: data-loss, security, exposure.
 
 The same rules serve `gen review` (a Terraform plan) and `gen diff` (two synthesized
-stacks); the tables they read are in gen/risk_tables.py. Values passed in here are
-already redacted (see gen/changes.py), so no risk detail can quote a secret.
+stacks); the tables they read are in gen/review/risk_tables.py. Values passed in here are
+already redacted (see gen/review/changes.py), so no risk detail can quote a secret, and
+hold UNKNOWN where a value is known only after apply.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from gen.review.changes import AttributeChange
+from gen.review.changes import AttributeChange, Marker
 from gen.review.risk_tables import (
+    AZURE_WORLD_SOURCES,
+    DATA_WORDS,
     FREE_FORM_MAPS,
     INGRESS_SOURCES,
+    PUBLIC_ACLS,
+    PUBLIC_GRANTEES,
     PUBLIC_MEMBERS,
     PUBLIC_SWITCHES,
     SECURITY_ATTRIBUTES,
     SECURITY_TYPE_PATTERNS,
     SECURITY_TYPES,
+    SETTING_WORDS,
     STATEFUL_TYPES,
     WORLD_CIDRS,
 )
@@ -67,6 +74,17 @@ def security_kind(resource_type: str) -> str | None:
     return None
 
 
+def data_kind_by_name(resource_type: str) -> str | None:
+    """For a type the tables do not know: what it is in words, if its name says it holds
+    data (a word from DATA_WORDS, and not ending in one from SETTING_WORDS); else None."""
+    if resource_type in STATEFUL_TYPES or security_kind(resource_type):
+        return None
+    words = resource_type.split("_")[1:]
+    if not words or words[-1] in SETTING_WORDS or not DATA_WORDS.intersection(words):
+        return None
+    return _type_words(resource_type)
+
+
 _VERBS = {"create": "creates", "update": "changes", "replace": "replaces", "delete": "deletes"}
 
 
@@ -90,10 +108,16 @@ def assess(
         return []
     risks = []
     verb = _VERBS[action]
-    kind = STATEFUL_TYPES.get(resource_type)
-    if kind and mode == "managed" and destroys and action in ("delete", "replace"):
-        consequence = "its data is lost" if action == "delete" else "the new one starts empty"
-        risks.append(Risk(DATA_LOSS, f"{verb} {_article(kind)} {kind}: {consequence}"))
+    if mode == "managed" and destroys and action in ("delete", "replace"):
+        kind = STATEFUL_TYPES.get(resource_type)
+        if kind:
+            consequence = "its data is lost" if action == "delete" else "the new one starts empty"
+            risks.append(Risk(DATA_LOSS, f"{verb} {_article(kind)} {kind}: {consequence}"))
+        elif guess := data_kind_by_name(resource_type):
+            consequence = "its data may be lost" if action == "delete" else "the new one may start empty"
+            risks.append(Risk(
+                DATA_LOSS, f"{verb} {_article(guess)} {guess}, a type whose name says it holds data: {consequence}"
+            ))
     if action in ("create", "update", "replace"):
         opened = exposures(resource_type, after) - exposures(resource_type, before)
         risks.extend(Risk(EXPOSURE, text) for text in sorted(opened))
@@ -128,6 +152,9 @@ def exposures(resource_type: str, values: Any) -> set[str]:
         return set()
     found: set[str] = set()
     found |= _open_ingress(resource_type, values)
+    found |= _open_azure_rules(resource_type, values)
+    found |= _open_firewall_range(resource_type, values)
+    found |= _public_acls(values)
     found |= _public_members(values)
     found |= _public_policies(resource_type, values)
     found |= _public_switches(values)
@@ -171,15 +198,99 @@ def _open_ingress(resource_type: str, values: dict) -> set[str]:
     for rule in rules if isinstance(rules, list) else []:
         if not isinstance(rule, dict):
             continue
+        if resource_type == "google_compute_firewall" and rule.get("deny") and not rule.get("allow"):
+            continue  # a rule that only denies opens nothing
         if condition:
             attr, allowed, default = condition
             value = rule.get(attr)
-            if (default if value is None else value) not in allowed:
+            if value is None or isinstance(value, Marker):
+                value = default  # absent, or known only after apply: the provider's default
+            if value not in allowed:
                 continue
         for attr in cidr_attrs:
             for cidr in _strings(rule.get(attr)):
                 if cidr in WORLD_CIDRS:
                     found.add(f"opens ingress from {cidr}{_ports(rule)}")
+        if resource_type == "google_compute_firewall" and _no_source(rule):
+            found.add(f"opens ingress from 0.0.0.0/0 (no source given: Google's default){_ports(rule)}")
+    return found
+
+
+def _no_source(rule: dict) -> bool:
+    """A Google firewall with no source ranges, tags or service accounts, each known to be
+    unset: Google applies it to every source (hashicorp/terraform-provider-google#6789)."""
+    sources = [rule.get(attr) for attr in ("source_ranges", "source_tags", "source_service_accounts")]
+    return all(value in (None, []) for value in sources)
+
+
+def _azure_ports(rule: dict) -> str:
+    protocol = rule.get("protocol")
+    protocol = "any protocol" if protocol in (None, "*") or isinstance(protocol, Marker) else str(protocol).lower()
+    ports = _strings(rule.get("destination_port_range")) + _strings(rule.get("destination_port_ranges"))
+    ports = ["all ports" if p == "*" else p for p in ports] or ["all ports"]
+    return f" on {protocol} {', '.join(sorted(set(ports)))}"
+
+
+def _open_azure_rules(resource_type: str, values: dict) -> set[str]:
+    """azurerm network security rules (alone or inline) that allow inbound from anyone."""
+    if resource_type == "azurerm_network_security_rule":
+        rules = [values]
+    elif resource_type == "azurerm_network_security_group":
+        rules = values.get("security_rule") if isinstance(values.get("security_rule"), list) else []
+    else:
+        return set()
+    found = set()
+    for rule in rules:
+        if not isinstance(rule, dict) or rule.get("access") != "Allow" or rule.get("direction") != "Inbound":
+            continue
+        sources = _strings(rule.get("source_address_prefix")) + _strings(rule.get("source_address_prefixes"))
+        for source in sorted(set(sources) & AZURE_WORLD_SOURCES):
+            found.add(f"allows inbound traffic from {source}{_azure_ports(rule)}")
+    return found
+
+
+# An Azure firewall rule's range this wide (a /8) or wider admits much of the internet.
+_WIDE_RANGE = 2**24
+
+
+def _open_firewall_range(resource_type: str, values: dict) -> set[str]:
+    """Azure database and cache firewall rules open to everyone: a range covering every
+    IPv4 address or a large part of it, or 0.0.0.0-0.0.0.0, Azure's "allow Azure services"
+    switch, which admits every Azure customer's services."""
+    if not resource_type.startswith("azurerm_") or not resource_type.endswith("firewall_rule"):
+        return set()
+    start = values.get("start_ip_address", values.get("start_ip"))
+    end = values.get("end_ip_address", values.get("end_ip"))
+    try:
+        first, last = ipaddress.IPv4Address(start), ipaddress.IPv4Address(end)
+    except (ipaddress.AddressValueError, ValueError):
+        return set()
+    if int(first) == int(last) == 0:
+        return {"allows connections from every Azure service, other customers' too (0.0.0.0-0.0.0.0)"}
+    addresses = int(last) - int(first) + 1
+    if addresses == 2**32:
+        return {f"allows connections from every address ({start}-{end})"}
+    if addresses >= _WIDE_RANGE:
+        return {f"allows connections from {addresses:,} addresses ({start}-{end})"}
+    return set()
+
+
+def _public_acls(values: dict) -> set[str]:
+    """Canned ACLs, grants and ACL entities that let anyone read (or write)."""
+    found = set()
+    for attr in ("acl", "predefined_acl", "predefined_default_object_acl"):
+        if values.get(attr) in PUBLIC_ACLS:
+            found.add(f"sets the {values[attr]} ACL ({attr})")
+    for policy in values.get("access_control_policy") or [] if isinstance(values.get("access_control_policy"), list) else []:
+        for grant in (policy.get("grant") or []) if isinstance(policy, dict) else []:
+            for grantee in (grant.get("grantee") or []) if isinstance(grant, dict) else []:
+                if isinstance(grantee, dict) and grantee.get("uri") in PUBLIC_GRANTEES:
+                    group = grantee["uri"].rsplit("/", 1)[-1]
+                    found.add(f"grants {grant.get('permission') or 'access'} to the {group} group")
+    for entity in _strings(values.get("role_entity")) + _strings(values.get("entity")):
+        who = entity.rsplit(":", 1)[-1]
+        if who in PUBLIC_MEMBERS:
+            found.add(f"grants access to {who} ({entity})")
     return found
 
 

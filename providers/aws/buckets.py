@@ -24,6 +24,17 @@ from providers import blocks, protect
 from gen.model.clouds.aws import ACCESS_LOG_BUCKET as ACCESS_LOGS
 from providers.aws.iam import policy_json
 
+# Regions that opened before August 2022: their load balancers write access logs as the
+# region's Elastic Load Balancing account (data.aws_elb_service_account names it). Regions
+# opened since write as the log delivery service principal, which has no account there.
+# (docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html)
+ELB_ACCOUNT_REGIONS = frozenset({
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-south-1",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+    "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-north-1",
+    "me-south-1", "sa-east-1", "us-gov-west-1", "us-gov-east-1", "cn-north-1", "cn-northwest-1",
+})
+LOG_DELIVERY_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
 INCOMPLETE_UPLOAD_DAYS = 7
 NONCURRENT_VERSION_DAYS = 90
 LOAD_BALANCER_LOG_PREFIX = "alb"
@@ -56,6 +67,13 @@ def _tls_only(bucket: S3Bucket) -> dict:
             "Resource": [bucket.arn, f"{bucket.arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
 
 
+def load_balancer_kinds(env: Environment) -> list[str]:
+    """The load balancers the environment has, by log prefix: `public` and/or `internal`."""
+    units = env.units.values()
+    return [kind for kind, present in (("public", any(u.public for u in units)),
+                                       ("internal", any(u.internal for u in units))) if present]
+
+
 def access_logs(stack: TerraformStack, env: Environment) -> AccessLogs | None:
     """In production, one bucket for load balancer and S3 server access logs, kept for the log retention.
 
@@ -74,11 +92,17 @@ def access_logs(stack: TerraformStack, env: Environment) -> AccessLogs | None:
          "abort_incomplete_multipart_upload": [{"days_after_initiation": INCOMPLETE_UPLOAD_DAYS}]}]))
     block = S3BucketPublicAccessBlock(stack, f"{tf}_public_access", bucket=bucket.id, block_public_acls=True,
                                       ignore_public_acls=True, block_public_policy=True, restrict_public_buckets=True)
-    elb = DataAwsElbServiceAccount(stack, "load_balancer_log_writer")
+    # Each load balancer logs under its own prefix (load_balancing.py): <prefix>/AWSLogs/<account>/...
+    prefixes = [f"{bucket.arn}/{LOAD_BALANCER_LOG_PREFIX}/{kind}/AWSLogs/{env.account}/*"
+                for kind in load_balancer_kinds(env)]
+    if env.region in ELB_ACCOUNT_REGIONS:
+        writer = {"AWS": DataAwsElbServiceAccount(stack, "load_balancer_log_writer").arn}
+    else:
+        writer = {"Service": LOG_DELIVERY_PRINCIPAL}
     policy = S3BucketPolicy(stack, f"{tf}_policy", bucket=bucket.id, depends_on=[block], policy=policy_json([
         _tls_only(bucket),
-        {"Sid": "LoadBalancerLogs", "Effect": "Allow", "Principal": {"AWS": elb.arn}, "Action": "s3:PutObject",
-         "Resource": f"{bucket.arn}/{LOAD_BALANCER_LOG_PREFIX}/AWSLogs/{env.account}/*"},
+        {"Sid": "LoadBalancerLogs", "Effect": "Allow", "Principal": writer, "Action": "s3:PutObject",
+         "Resource": prefixes},
         {"Sid": "BucketAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
          "Action": "s3:PutObject", "Resource": f"{bucket.arn}/{BUCKET_LOG_PREFIX}/*",
          "Condition": {"StringEquals": {"aws:SourceAccount": env.account}}},

@@ -18,12 +18,17 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.service_discovery_private_dns_namespace import ServiceDiscoveryPrivateDnsNamespace
 from cdktf_cdktf_provider_aws.service_discovery_service import ServiceDiscoveryService
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from gen.model import names, wiring
 from gen.model.environments import Environment, Unit
 from providers import blocks
+from providers.aws import databases
+from providers.aws.iam import app_user
+from providers.aws.load_balancing import namespace_name
 
 CPU_TARGET_PERCENT = 70
+BACKLOG_TARGET_MESSAGES = 100  # queue consumers: scale out while more messages than this wait
 HEALTH_CHECK_GRACE_SECONDS = 60
 DNS_TTL = 10
 REDIS_PORT = 6379
@@ -37,9 +42,6 @@ class Compute:
     services: dict[str, EcsService] = field(default_factory=dict)
 
 
-def namespace_name(env: Environment) -> str:
-    """The Cloud Map namespace units register in, as Copilot names it: `<env>.<app>.local`."""
-    return f"{env.name}.{env.app.name}.local"
 
 
 def family(env: Environment, unit: Unit) -> str:
@@ -69,19 +71,35 @@ def task_security_groups(stack: TerraformStack, env: Environment, network) -> di
     return groups
 
 
+def service_url(env: Environment, service: str) -> str:
+    """A service's internal URL: its Cloud Map name (a group's members have a CNAME to the unit) and port."""
+    return f"http://{service}.{namespace_name(env)}:{env.unit_of(service).port}"
+
+
+def service_calls(stack: TerraformStack, env: Environment, task_groups: dict) -> None:
+    """`uses.services`: the callee's tasks admit each calling unit on exactly the callee's port.
+    Nothing else opens one unit to another."""
+    for callee, callers in wiring.callers(env).items():
+        port = env.units[callee].port
+        for caller in callers:
+            VpcSecurityGroupIngressRule(
+                stack, names.terraform_name(callee, "from", caller), security_group_id=task_groups[callee].id,
+                referenced_security_group_id=task_groups[caller].id, ip_protocol="tcp", from_port=port, to_port=port,
+                description=f"HTTP from {caller} (uses.services)")
+
+
 def container_settings(env: Environment, unit: Unit, built) -> tuple[list[dict], list[dict]]:
     """(environment, secrets) of the unit's container: its plain variables and what it uses."""
     environment = dict(unit.env)
     secrets = {}
     for setting in wiring.settings(env.app, unit):
         if setting.kind == "database":
-            db = built.databases[setting.resource]
             if setting.secret:
-                secrets[setting.variable] = f"{db.password_secret_arn}:password::"
-            else:
-                environment[setting.variable] = {
-                    "host": db.instance.address, "port": str(5432), "name": db.db_name,
-                    "user": db.instance.username}[setting.attribute]
+                continue  # IAM database authentication: the unit signs a token with its task role, no password
+            db = built.databases[setting.resource]
+            environment[setting.variable] = {
+                "host": db.instance.address, "port": str(databases.POSTGRES_PORT), "name": db.db_name,
+                "user": app_user(unit.name)}[setting.attribute]
         elif setting.kind == "secret":
             secrets[setting.variable] = built.secrets[setting.resource].arn
         elif setting.kind == "bucket":
@@ -97,7 +115,7 @@ def container_settings(env: Environment, unit: Unit, built) -> tuple[list[dict],
         elif setting.kind == "queue":
             environment[setting.variable] = built.queues[setting.resource].url
         elif setting.kind == "service":
-            continue  # <SERVICE>_URL: wired with the security-group rules (next commit)
+            environment[setting.variable] = service_url(env, setting.resource)
         else:
             raise AssertionError(f"no AWS value for {setting}")
     return ([{"name": k, "value": v} for k, v in sorted(environment.items())],
@@ -172,11 +190,36 @@ def build(stack: TerraformStack, env: Environment, network, built, roles, balanc
             stack, f"{tf}_scaling_target", service_namespace="ecs", scalable_dimension="ecs:service:DesiredCount",
             resource_id=f"service/{cluster.name}/{service.name}",
             min_capacity=unit.min_instances, max_capacity=unit.max_instances)
-        AppautoscalingPolicy(
-            stack, f"{tf}_scaling_cpu", name=f"{unit.name}-cpu", policy_type="TargetTrackingScaling",
-            service_namespace=target.service_namespace, scalable_dimension=target.scalable_dimension,
-            resource_id=target.resource_id,
-            target_tracking_scaling_policy_configuration={
-                "target_value": CPU_TARGET_PERCENT,
-                "predefined_metric_specification": {"predefined_metric_type": "ECSServiceAverageCPUUtilization"}})
+        queues = [q for key, q in sorted(built.queues.items()) if built.queue_unit[key] == unit.name]
+        if unit.ingress != "none" or not queues:
+            AppautoscalingPolicy(
+                stack, f"{tf}_scaling_cpu", name=f"{unit.name}-cpu", policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace, scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                target_tracking_scaling_policy_configuration={
+                    "target_value": CPU_TARGET_PERCENT,
+                    "predefined_metric_specification": {"predefined_metric_type": "ECSServiceAverageCPUUtilization"}})
+        if queues:
+            _scale_on_backlog(stack, tf, unit, target, queues)
     return out
+
+
+def _scale_on_backlog(stack, tf: str, unit: Unit, target, queues: list) -> None:
+    """A queue consumer scales on the messages waiting in its queues (their sum, when several),
+    not on CPU: a worker blocked on I/O would never scale out while its backlog grows."""
+    if len(queues) == 1:
+        metric = {"namespace": "AWS/SQS", "metric_name": "ApproximateNumberOfMessagesVisible", "statistic": "Sum",
+                  "dimensions": blocks([{"name": "QueueName", "value": queues[0].name}])}
+    else:  # metric math: the sum over the unit's queues
+        metric = {"metrics": blocks([{"id": f"q{i}", "return_data": False, "metric_stat": {"stat": "Sum", "metric": {
+            "namespace": "AWS/SQS", "metric_name": "ApproximateNumberOfMessagesVisible",
+            "dimensions": [{"name": "QueueName", "value": queue.name}]}}} for i, queue in enumerate(queues)]
+            + [{"id": "backlog", "label": "messages waiting", "return_data": True,
+                "expression": " + ".join(f"q{i}" for i in range(len(queues)))}])}
+    AppautoscalingPolicy(
+        stack, f"{tf}_scaling_backlog", name=f"{unit.name}-backlog", policy_type="TargetTrackingScaling",
+        service_namespace=target.service_namespace, scalable_dimension=target.scalable_dimension,
+        resource_id=target.resource_id,
+        target_tracking_scaling_policy_configuration={
+            "target_value": BACKLOG_TARGET_MESSAGES,
+            "customized_metric_specification": metric})

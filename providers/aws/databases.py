@@ -1,5 +1,10 @@
 """RDS PostgreSQL: per database an instance in the private subnets, reachable only from the
-tasks that use it, encrypted, TLS forced, master password managed by RDS in Secrets Manager."""
+tasks that use it, encrypted, TLS forced, master password managed by RDS in Secrets Manager.
+
+Services never get the master user: each unit that uses a database connects as a role of its
+own through IAM database authentication (`rds-db:connect` on exactly that user, iam.py). The
+roles are created once per database by an administrator with the master secret, with the SQL
+`setup_sql` writes (a Terraform output; docs/aws.md, "Database roles")."""
 
 from __future__ import annotations
 
@@ -14,10 +19,11 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from gen.model import names
 from gen.model.environments import Environment
 from providers import protect
+from providers.aws.iam import app_user
 from providers.aws.network import store_security_group
 
 POSTGRES_PORT = 5432
-USERNAME = "app"
+USERNAME = "app"  # the master user: administrators and bootstrap only (renaming it would replace the instance)
 # Instance class by environment type; the model has no database size yet.
 INSTANCE_CLASS = {"production": "db.t4g.medium", "development": "db.t4g.micro", "preview": "db.t4g.micro"}
 MAX_STORAGE_FACTOR = 4  # storage autoscaling up to this multiple of storage_gb
@@ -39,6 +45,25 @@ class Database:
 
 def db_name(name: str) -> str:
     return name.replace("-", "_")
+
+
+def owner_role(database: str) -> str:
+    """The role that owns the app's schema objects, granted to every app user of the database."""
+    return f"{db_name(database)}_owner"
+
+
+def setup_sql(env: Environment, database: str) -> str:
+    """The one-time SQL an administrator runs as the master user: a NOLOGIN owner role with the
+    rights on the database and schema `public` (Postgres 15+ grants nobody CREATE there), and a
+    login role per unit that may authenticate with IAM (`rds_iam`) and acts as the owner."""
+    owner, name = owner_role(database), db_name(database)
+    lines = [f"CREATE ROLE {owner} NOLOGIN;",
+             f"GRANT CONNECT, TEMPORARY ON DATABASE {name} TO {owner};",
+             f"GRANT USAGE, CREATE ON SCHEMA public TO {owner};"]
+    for unit in env.units.values():
+        if database in unit.uses.databases:
+            lines.append(f"CREATE ROLE {app_user(unit.name)} LOGIN IN ROLE rds_iam, {owner};")
+    return "\n".join(lines) + "\n"
 
 
 def build(stack: TerraformStack, env: Environment, network, task_groups: dict) -> dict[str, Database]:

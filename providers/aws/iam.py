@@ -20,6 +20,13 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from gen.model import names
 from gen.model.environments import Environment, Unit
 
+APP_USER_PREFIX = "svc_"
+
+
+def app_user(unit: str) -> str:
+    """The Postgres role a unit connects as with IAM database authentication: `svc_<unit>`."""
+    return APP_USER_PREFIX + unit.replace("-", "_")
+
 S3_READ = ["s3:GetObject"]
 S3_WRITE = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject"]
 SQS_CONSUME = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
@@ -60,16 +67,22 @@ def _ecr_statements(env: Environment, image: str) -> list[dict]:
         # AWS defines no resource for GetAuthorizationToken: "*" is the only resource it takes.
         {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
         {"Sid": "EcrPull", "Effect": "Allow",
-         "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+         # BatchImportUpstreamImage: an ECR pull-through cache fetches the image on its first pull.
+         "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:BatchImportUpstreamImage",
+                    "ecr:GetDownloadUrlForLayer"],
          "Resource": f"arn:{partition(env)}:ecr:{region}:{account}:repository/{repository}"},
     ]
 
 
 def secret_arns(unit: Unit, built) -> list[str]:
-    """The Secrets Manager ARNs a unit is injected: its secrets and its databases' managed passwords."""
-    arns = [built.secrets[s].arn for s in unit.uses.secrets]
-    arns += [built.databases[d].password_secret_arn for d in unit.uses.databases]
-    return arns
+    """The Secrets Manager ARNs a unit is injected: its model secrets (never a database's master
+    secret: a unit connects with IAM database authentication as a role of its own)."""
+    return [built.secrets[s].arn for s in unit.uses.secrets]
+
+
+def database_user_arn(env: Environment, database, user: str) -> str:
+    """What `rds-db:connect` names: one database user of one instance (by its resource id)."""
+    return f"arn:{partition(env)}:rds-db:{env.region}:{env.account}:dbuser:{database.instance.resource_id}/{user}"
 
 
 def build(stack: TerraformStack, env: Environment, built) -> dict[str, Roles]:
@@ -97,15 +110,19 @@ def build(stack: TerraformStack, env: Environment, built) -> dict[str, Roles]:
             stack, f"{tf}_task_role", name=env.name_for(f"{unit.name}-task", names.AWS_IAM_ROLE),
             description=f"What the services of {unit.name} use: {', '.join(unit.services)}",
             assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com", env, account_source))
-        statements = _uses_statements(unit, built, secrets)
+        statements = _uses_statements(env, unit, built, secrets)
         if statements:
             IamRolePolicy(stack, f"{tf}_task_policy", name="uses", role=task.id, policy=policy_json(statements))
         roles[unit.name] = Roles(execution, task)
     return roles
 
 
-def _uses_statements(unit: Unit, built, secrets: list[str]) -> list[dict]:
+def _uses_statements(env: Environment, unit: Unit, built, secrets: list[str]) -> list[dict]:
     statements = []
+    users = [database_user_arn(env, built.databases[d], app_user(unit.name)) for d in unit.uses.databases]
+    if users:
+        statements.append({"Sid": "ConnectToDatabases", "Effect": "Allow", "Action": "rds-db:connect",
+                           "Resource": users})
     for name, access in unit.uses.buckets.items():
         bucket = built.buckets[name]
         sid = names.env_var(name).title().replace("_", "")
@@ -122,7 +139,7 @@ def _uses_statements(unit: Unit, built, secrets: list[str]) -> list[dict]:
     if queues:
         statements.append({"Sid": "ConsumeQueues", "Effect": "Allow", "Action": SQS_CONSUME, "Resource": queues})
     if secrets:
-        # Also the task's own: RDS rotates managed passwords, and code can re-read the current one.
+        # Also the task's own, so code can re-read a secret's current value after it changes.
         statements.append({"Sid": "ReadSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
                            "Resource": secrets})
     return statements

@@ -1,6 +1,12 @@
-"""Load balancers: an internet-facing ALB when any service is public (rules by path prefix), an
-internal ALB when any service is internal (rules by host name), a target group per unit and
-load balancer, and the security group links load balancer -> tasks."""
+"""Load balancers: an internet-facing ALB when any service is public (rules by path prefix, only
+the public services' prefixes), an internal ALB when any service is internal, a target group per
+unit and load balancer, and the security group links load balancer -> tasks.
+
+The internal ALB health-checks the units that host internal services (ECS replaces the tasks
+it finds unhealthy) and admits no client: services call each other directly through Cloud
+Map, each declared pair through a security-group rule of its own (compute.service_calls), so
+a caller reaches exactly the services it declares.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +18,6 @@ from cdktf_cdktf_provider_aws.lb import Lb
 from cdktf_cdktf_provider_aws.lb_listener import LbListener
 from cdktf_cdktf_provider_aws.lb_listener_rule import LbListenerRule
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup
-from cdktf_cdktf_provider_aws.route53_record import Route53Record
-from cdktf_cdktf_provider_aws.route53_zone import Route53Zone
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
@@ -34,26 +38,33 @@ DEREGISTRATION_DELAY = 30
 class LoadBalancing:
     public: Lb | None = None
     internal: Lb | None = None
-    internal_zone: Route53Zone | None = None
     # (unit, "public" | "internal") -> target group
     target_groups: dict[tuple[str, str], LbTargetGroup] = field(default_factory=dict)
     listeners: list = field(default_factory=list)  # services wait for them
 
 
-def internal_zone_name(env: Environment) -> str:
-    """The private zone internal services are reached in through the internal ALB: `<env>.<app>.internal`."""
-    return f"{env.name}.{env.app.name}.internal"
+def namespace_name(env: Environment) -> str:
+    """The Cloud Map namespace units register in, as Copilot names it: `<env>.<app>.local`."""
+    return f"{env.name}.{env.app.name}.local"
 
 
 def path_patterns(path: str) -> list[str]:
     return [path, f"{path}/*"]
 
 
+def target_group_prefix(unit: Unit, kind: str) -> str:
+    """AWS allows a target group name prefix of at most 6 characters; Terraform appends a unique suffix."""
+    return (("i" if kind == "internal" else "") + unit.name)[:5].rstrip("-") + "-"
+
+
 def _target_group(stack, env: Environment, network, unit: Unit, kind: str) -> LbTargetGroup:
+    # A port change replaces the group: the new one must exist before the listener lets go of
+    # the old, so a generated name (name_prefix) and create_before_destroy, never a fixed name.
     suffix = "" if kind == "public" else "-int"
     return LbTargetGroup(
         stack, names.terraform_name(unit.name, kind, "target_group"),
-        name=env.name_for(f"{unit.name}{suffix}", names.AWS_TARGET_GROUP),
+        name_prefix=target_group_prefix(unit, kind), lifecycle={"create_before_destroy": True},
+        tags={"Name": env.name_for(f"{unit.name}{suffix}", 255)},
         port=unit.port, protocol="HTTP", target_type="ip", vpc_id=network.vpc_id,
         deregistration_delay=str(DEREGISTRATION_DELAY),
         health_check={"enabled": True, "path": unit.health_check or "/", "protocol": "HTTP", "port": "traffic-port",
@@ -151,29 +162,18 @@ def _public(stack, env, network, task_groups, domain, units, out: LoadBalancing,
 
 
 def _internal(stack, env, network, task_groups, units, out: LoadBalancing, logs) -> None:
+    # No ingress rule: no client reaches this load balancer. It health-checks the units of
+    # internal services; a rule per unit (its Cloud Map name) attaches each target group to it,
+    # as ECS requires of a service's target group.
+    # (The description predates this: a security group's description cannot change without
+    # replacing the group, which fails while the load balancer uses it.)
     group = _security_group(stack, env, network, "internal", "internal load balancer: HTTP from the environment's tasks")
-    for unit in env.units.values():  # every task may call an internal service
-        VpcSecurityGroupIngressRule(stack, names.terraform_name("internal_lb_from", unit.name),
-                                    security_group_id=group.id, referenced_security_group_id=task_groups[unit.name].id,
-                                    ip_protocol="tcp", from_port=80, to_port=80, description=f"HTTP from {unit.name}")
     lb = out.internal = _load_balancer(stack, env, network, task_groups, units, out, logs, group, "internal")
     listener = LbListener(stack, "internal_http_listener", load_balancer_arn=lb.arn, port=80, protocol="HTTP",
                           default_action=blocks([{"type": "fixed-response", "fixed_response": NOT_FOUND}]))
     out.listeners.append(listener)
-    zone_name = internal_zone_name(env)
-    zone = Route53Zone(stack, "internal_zone", name=zone_name, comment="internal services, through the internal load balancer",
-                       vpc=blocks([{"vpc_id": network.vpc_id}]), force_destroy=True)
-    out.internal_zone = zone
-    priority = 0
-    for unit in units:
-        for service in unit.services:
-            if env.services[service].ingress != "internal":
-                continue
-            priority += 10
-            host = f"{service}.{zone_name}"
-            out.listeners.append(LbListenerRule(
-                stack, names.terraform_name("internal_route", service), listener_arn=listener.arn, priority=priority,
-                condition=blocks([{"host_header": {"values": [host]}}]),
-                action=blocks([{"type": "forward", "target_group_arn": out.target_groups[(unit.name, "internal")].arn}])))
-            Route53Record(stack, names.terraform_name("internal_record", service), zone_id=zone.zone_id, name=host,
-                          type="A", alias={"name": lb.dns_name, "zone_id": lb.zone_id, "evaluate_target_health": True})
+    for priority, unit in enumerate(units, start=1):
+        out.listeners.append(LbListenerRule(
+            stack, names.terraform_name("internal_route", unit.name), listener_arn=listener.arn, priority=priority * 10,
+            condition=blocks([{"host_header": {"values": [f"{unit.name}.{namespace_name(env)}"]}}]),
+            action=blocks([{"type": "forward", "target_group_arn": out.target_groups[(unit.name, "internal")].arn}])))

@@ -1,5 +1,5 @@
 """The VPC: two zones, a public and a private subnet in each, internet and NAT gateways, routes,
-flow logs; or the existing network the environment names, untouched."""
+an S3 gateway endpoint, flow logs; or the existing network the environment names, untouched."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociati
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
+from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from gen.model import names
@@ -126,6 +127,13 @@ def build(stack: TerraformStack, env: Environment) -> Network:
         table = tables.get(zone) or tables[ZONES[0]]
         RouteTableAssociation(stack, names.terraform_name("route_table_association_private", zone),
                               subnet_id=subnets[f"private-{zone}"].id, route_table_id=table.id)
+
+    # S3 through a gateway endpoint in every route table: image layers (ECR keeps them in S3),
+    # the app's buckets and the access logs skip the NAT gateways (no per-GB charge, no NAT hop).
+    VpcEndpoint(stack, "s3_endpoint", vpc_id=vpc.id, service_name=f"{'cn.' if str(env.region).startswith('cn-') else ''}com.amazonaws.{env.region}.s3",
+                vpc_endpoint_type="Gateway",
+                route_table_ids=[public_routes.id] + [table.id for _, table in sorted(tables.items())],
+                tags={"Name": env.name_for("s3", 255)})
 
     if env.settings["flow_logs"]:
         _flow_logs(stack, env, vpc)

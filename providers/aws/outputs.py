@@ -8,6 +8,7 @@ from cdktf import TerraformOutput, TerraformStack
 from gen.model import names
 from gen.model.environments import Environment
 from providers import public_urls
+from providers.aws import databases
 
 
 def build(stack: TerraformStack, env: Environment, built, balancing, domain) -> None:
@@ -20,7 +21,11 @@ def build(stack: TerraformStack, env: Environment, built, balancing, domain) -> 
         TerraformOutput(stack, f"{tf}_host", value=db.instance.address, description=f"database {name}: host")
         TerraformOutput(stack, f"{tf}_endpoint", value=db.instance.endpoint, description=f"database {name}: host:port")
         TerraformOutput(stack, f"{tf}_password_secret", value=db.password_secret_arn,
-                        description=f"database {name}: the Secrets Manager secret RDS keeps its password in")
+                        description=f"database {name}: the Secrets Manager secret RDS keeps the master (admin) password in; "
+                                    "services never get it")
+        TerraformOutput(stack, f"{tf}_setup_sql", value=databases.setup_sql(env, name),
+                        description=f"database {name}: the SQL an administrator runs once as the master user, creating "
+                                    "the roles the units connect as with IAM authentication (docs/aws.md)")
     for name, bucket in built.buckets.items():
         TerraformOutput(stack, names.terraform_name("bucket", name, "name"), value=bucket.bucket)
     for name, topic in built.topics.items():

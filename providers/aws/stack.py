@@ -10,7 +10,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 from gen.model.environments import Environment
 from providers.aws import (
-    buckets, caches, compute, cron, databases, domain, iam, load_balancing, network, outputs, secrets, topics,
+    alarms, buckets, caches, compute, cron, databases, domain, iam, load_balancing, network, outputs, secrets, topics,
 )
 
 
@@ -26,6 +26,7 @@ class Built:
     topics: dict = field(default_factory=dict)
     queues: dict = field(default_factory=dict)
     queue_unit: dict = field(default_factory=dict)
+    dead_letters: dict = field(default_factory=dict)
 
 
 def build(stack: TerraformStack, env: Environment) -> None:
@@ -41,6 +42,7 @@ def build(stack: TerraformStack, env: Environment) -> None:
 
     net = network.build(stack, env)
     task_groups = compute.task_security_groups(stack, env, net)
+    compute.service_calls(stack, env, task_groups)
     built = Built()
     built.log_groups = compute.log_groups(stack, env)
     built.secrets = secrets.build(stack, env)
@@ -50,9 +52,11 @@ def build(stack: TerraformStack, env: Environment) -> None:
     built.buckets = buckets.build(stack, env, logs)
     messaging = topics.build(stack, env)
     built.topics, built.queues, built.queue_unit = messaging.topics, messaging.queues, messaging.queue_unit
+    built.dead_letters = messaging.dead_letters
     roles = iam.build(stack, env, built)
     dom = domain.build(stack, env)
     balancing = load_balancing.build(stack, env, net, task_groups, dom, logs)
     units = compute.build(stack, env, net, built, roles, balancing, task_groups)
     cron.build(stack, env, net, roles, units, task_groups)
+    alarms.build(stack, env, built, balancing, units)
     outputs.build(stack, env, built, balancing, dom)

@@ -7,6 +7,8 @@ smallest ElastiCache node type that holds it.
 
 from __future__ import annotations
 
+import re
+
 from gen.model import cron
 from gen.model.clouds import yield_partner
 
@@ -219,5 +221,38 @@ def _reserved(env) -> list[tuple[str, str]]:
     return []
 
 
+# Registries an ECS task pulls from without credentials gen would have to hold: ECR through
+# the execution role, and these public registries anonymously (their images must be public).
+ECR_HOST = re.compile(r"^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
+PUBLIC_REGISTRIES = ("docker.io", "index.docker.io", "registry-1.docker.io", "public.ecr.aws", "ghcr.io",
+                     "quay.io", "registry.k8s.io", "mcr.microsoft.com")
+
+
+def registry(image: str) -> str:
+    """The registry host of an image reference (Docker's rule: a first part with '.', ':' or 'localhost')."""
+    first, _, rest = image.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return first
+    return "docker.io"
+
+
+def _images(env) -> list[tuple[str, str]]:
+    """ECS passes no registry credentials (gen keeps none): an image elsewhere than ECR or a
+    public registry fails at the first task start. Refuse it here, where the fix is cheap."""
+    problems = []
+    for name in sorted(env.services):
+        service = env.app.services[name]
+        host = registry(service.image)
+        if ECR_HOST.match(host) or host in PUBLIC_REGISTRIES:
+            continue
+        pointer = f"/services/{name}/image" if service.own_image else "/image"
+        problems.append((pointer, f"in aws environment {env.spec_name!r}, ECS cannot pull {service.image!r}: it pulls "
+                         f"from ECR (with the task's execution role) or anonymously from public registries "
+                         f"({', '.join(PUBLIC_REGISTRIES[3:])}, Docker Hub), and {host!r} is neither. Push the "
+                         "image to ECR, or let an ECR pull-through cache rule mirror the registry, and name the ECR image"))
+    return sorted(set(problems))
+
+
 def check(env) -> list[tuple[str, str]]:
-    return _fargate(env) + _schedules(env) + _caches(env) + _unit_names(env) + _domain(env) + _reserved(env)
+    return (_fargate(env) + _schedules(env) + _caches(env) + _unit_names(env) + _domain(env) + _reserved(env)
+            + _images(env))
