@@ -114,6 +114,7 @@ class Environment:
     region: str | None
     account: str | None
     project: str | None
+    emulate: str | None  # local environments only: aws | gcp
     pull_request: int | None
     approval: str
     deploy: Mapping[str, str]
@@ -134,7 +135,8 @@ class Environment:
 
     @property
     def stack_name(self) -> str:
-        return f"{self.app.name}-{self.name}-{self.cloud or 'local'}"
+        """`<app>-<env>-<cloud>`; a local environment's stack is `<app>-<env>-docker`."""
+        return f"{self.app.name}-{self.name}-{self.cloud or 'docker'}"
 
     @property
     def prevent_destroy(self) -> bool:
@@ -245,7 +247,7 @@ def resolve_spec(app: App, spec: EnvironmentSpec, pull_request: int | None = Non
     cache_over = spec.overrides["caches"]
     return Environment(
         app=app, name=name, spec_name=spec.name, type=spec.type, cloud=spec.cloud,
-        region=spec.region, account=spec.account, project=spec.project,
+        region=spec.region, account=spec.account, project=spec.project, emulate=spec.emulate,
         pull_request=pull_request,
         approval=spec.approval or row["approval"],
         deploy=spec.deploy,

@@ -303,6 +303,8 @@ def _environments(report: Report, raw: dict) -> None:
                 if field in env:
                     report.add(f"{base}/{field}", "not for a local environment, which runs on the developer's machine", key=True)
         elif isinstance(env_type, str):
+            if "emulate" in env:
+                report.add(f"{base}/emulate", f"only local environments emulate a cloud; a {env_type} environment runs on one", key=True)
             for field in ("cloud", "region"):
                 if field not in env:
                     report.add(f"{base}/{field}", f"{field!r} is required for a {env_type} environment")
@@ -444,9 +446,8 @@ def _resolved(report: Report, app: App) -> None:
                                f"{s.min_instances} > max_instances {s.max_instances} (a {spec.type} default supplies one of them)")
         for unit in env.units.values():
             _unit_variables(report, app, env, unit)
-        if env.cloud:
-            for pointer, message in clouds.check(env):
-                report.add(pointer, message)
+        for pointer, message in clouds.check(env):
+            report.add(pointer, message)
 
 
 def _unit_variables(report: Report, app: App, env, unit) -> None:
