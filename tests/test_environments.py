@@ -130,3 +130,21 @@ def test_model_is_frozen():
         SHOP.services["web"].port = 1  # type: ignore[misc]
     with pytest.raises(TypeError):
         SHOP.services["new"] = SHOP.services["web"]  # type: ignore[index]
+
+
+def test_declared_calls_are_wired_per_unit():
+    from gen.model import wiring
+    from gen.model.environments import resolve
+    from gen.model.validate import load_app
+
+    app = load_app(EXAMPLES / "shop.json")
+    prod = resolve(app, "prod")
+    assert wiring.calls(prod) == [wiring.Call("api", "api", "pdf-renderer", "pdf-renderer", 3000)]
+    assert wiring.callers(prod) == {"pdf-renderer": ("api",)}
+    api = [s for s in wiring.settings(app, prod.units["api"]) if s.kind == "service"]
+    assert api == [wiring.Setting("PDF_RENDERER_URL", "service", "pdf-renderer", "url")]
+    assert not [s for s in wiring.settings(app, prod.units["worker"]) if s.kind == "service"]
+    eu = resolve(app, "prod-eu")  # groups: the caller is the unit that hosts api
+    assert wiring.callers(eu) == {"pdf": ("front",)}
+    assert resolve(app, "prod").alerts == ("oncall@shop.example.com",)
+    assert resolve(app, "staging").alerts == ()

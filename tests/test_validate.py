@@ -139,6 +139,23 @@ CASES = [
      "/topics/order-created/subscriptions/send-receipt/max_retries", "5 to 100 delivery attempts"),
     ("memorystore whole GB", setter("/caches/sessions/memory_mb", 1536), "/caches/sessions/memory_mb", "multiple of 1024"),
     ("version 2", setter("/version", 2), "/version", "must be 1"),
+    ("unknown service in uses", setter("/services/api/uses/services", ["pdf-render"]), "/services/api/uses/services/0", "did you mean 'pdf-renderer'"),
+    ("service calls itself", setter("/services/api/uses/services", ["api"]), "/services/api/uses/services/0", "calls itself"),
+    ("service calls a worker", lambda m: (m["services"]["worker"].update({"ingress": "none"}),
+                                          m["services"]["api"]["uses"]["services"].append("worker")),
+     "/services/api/uses/services/1", "ingress none"),
+    ("service URL variable is gen's", setter("/services/api/env/PDF_RENDERER_URL", "http://x"), "/services/api/env/PDF_RENDERER_URL", "gen sets"),
+    ("production with public services needs a domain", deleter("/environments/prod/domain"), "/environments/prod/domain",
+     "required for a production environment"),
+    ("alerts outside production", setter("/environments/staging/alerts", {"email": ["dev@shop.example.com"]}),
+     "/environments/staging/alerts", "only production"),
+    ("alert address not an address", setter("/environments/prod/alerts/email", ["oncall"]), "/environments/prod/alerts/email/0", "not valid"),
+    ("alerts without email", setter("/environments/prod/alerts", {}), "/environments/prod/alerts/email", "required"),
+    ("production group publishes internal services",
+     setter("/environments/prod-eu/process_allocation/groups", {"front": ["web", "api", "worker"], "pdf": ["pdf-renderer"]}),
+     "/environments/prod-eu/process_allocation/groups/front", "unit 'front' hosts public service 'web' at '/' and internal service(s) worker"),
+    ("production single publishes internal services", setter("/environments/prod/process_allocation", "single"),
+     "/environments/prod/process_allocation", "unit 'main' hosts public service 'web'"),
     ("domain without a public service", lambda m: [s.update({"ingress": "internal"}) or s.pop("path", None) for s in m["services"].values()],
      "/environments/prod/domain", "public service"),
 ]
@@ -165,6 +182,24 @@ def test_shop_example_is_valid():
 def test_every_example_is_valid(path):
     app, problems = check(parse(path.read_text("utf-8"), path.name))
     assert problems == [] and app is not None, "\n".join(map(str, problems))
+
+
+def test_public_root_with_internal_services_is_allowed_outside_production():
+    # staging (development) runs web at "/" and worker in one unit under `single`: documented, not refused
+    model = mutate(setter("/environments/prod-eu/process_allocation/groups",
+                          {"front": ["web", "api"], "back": ["worker"], "pdf": ["pdf-renderer"]}))
+    assert problems_of(model) == []
+    assert SHOP["environments"]["staging"]["process_allocation"] == "single"
+
+
+def test_production_without_public_services_needs_no_domain():
+    def change(m):
+        for s in m["services"].values():
+            s.update({"ingress": "internal"})
+            s.pop("path", None)
+        for e in m["environments"].values():
+            e.pop("domain", None)
+    assert problems_of(mutate(change)) == []
 
 
 def test_all_problems_at_once_sorted_by_position():

@@ -119,6 +119,7 @@ class Environment:
     approval: str
     deploy: Mapping[str, str]
     domain: str | None
+    alerts: tuple[str, ...]  # e-mail addresses production alarms notify (none: they notify nobody)
     network: Mapping[str, object]
     state: State
     tags: Mapping[str, str]  # gen's, then the app's, then the environment's, then preview's
@@ -252,6 +253,7 @@ def resolve_spec(app: App, spec: EnvironmentSpec, pull_request: int | None = Non
         approval=spec.approval or row["approval"],
         deploy=spec.deploy,
         domain=spec.domain.replace("{env}", name) if spec.domain else None,
+        alerts=spec.alerts,
         network=spec.network,
         state=_state(app, spec, name),
         tags=_tags(app, spec, name, pull_request),

@@ -33,6 +33,7 @@ class Uses:
     topics: Mapping[str, str] = field(default_factory=lambda: EMPTY)  # name -> publish
     caches: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()  # the services it calls over HTTP
 
     def merged(self, other: "Uses") -> "Uses":
         """What two services sharing one process may touch together (the broader access wins)."""
@@ -45,6 +46,7 @@ class Uses:
             topics=frozen_map({**self.topics, **other.topics}),
             caches=tuple(sorted(set(self.caches) | set(other.caches))),
             secrets=tuple(sorted(set(self.secrets) | set(other.secrets))),
+            services=tuple(sorted(set(self.services) | set(other.services))),
         )
 
 
@@ -133,6 +135,7 @@ class EnvironmentSpec:
     deploy: Mapping[str, str]
     approval: str | None
     domain: str | None
+    alerts: tuple[str, ...]  # e-mail addresses production alarms notify
     network: Mapping[str, object]
     state: Mapping[str, str]
     tags: Mapping[str, str]
@@ -162,6 +165,7 @@ def _uses(raw: dict) -> Uses:
         topics=frozen_map(raw.get("topics", {})),
         caches=tuple(sorted(raw.get("caches", []))),
         secrets=tuple(sorted(raw.get("secrets", []))),
+        services=tuple(sorted(raw.get("services", []))),
     )
 
 
@@ -203,6 +207,7 @@ def _environment(name: str, raw: dict) -> EnvironmentSpec:
         deploy=frozen_map(raw.get("deploy", {"trigger": "manual"})),
         approval=raw.get("approval"),
         domain=raw.get("domain"),
+        alerts=tuple(raw.get("alerts", {}).get("email", ())),
         network=frozen_map({k: tuple(v) if isinstance(v, list) else v for k, v in raw.get("network", {}).items()}),
         state=frozen_map(raw.get("state", {})),
         tags=frozen_map(raw.get("tags", {})),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from functools import cache
 from pathlib import Path
+from typing import Mapping
 
 import jsonschema
 
@@ -223,6 +224,8 @@ def _references(report: Report, raw: dict) -> None:
             for i, ref in enumerate(_list(entries)):
                 if isinstance(ref, str) and ref not in declared[kind]:
                     report.add(f"{base}/{i}", did_you_mean(ref, declared[kind], singular))
+    for name, service in _obj(raw.get("services")).items():
+        _calls(report, raw, name, _obj(_obj(service).get("uses")).get("services"))
     for topic, body in _obj(raw.get("topics")).items():
         for sub, body2 in _obj(_obj(body).get("subscriptions")).items():
             ref = _obj(body2).get("service")
@@ -238,6 +241,22 @@ def _references(report: Report, raw: dict) -> None:
             for ref in _obj(overrides.get(kind)):
                 if ref not in names:
                     report.add(f"/environments/{env}/overrides/{kind}/{ref}", did_you_mean(ref, names, kind[:-1]), key=True)
+
+
+def _calls(report: Report, raw: dict, caller: str, callees) -> None:
+    """`uses.services`: each callee exists, is not the caller and serves HTTP."""
+    services = _obj(raw.get("services"))
+    for i, callee in enumerate(_list(callees)):
+        if not isinstance(callee, str):
+            continue
+        pointer = f"/services/{caller}/uses/services/{i}"
+        if callee not in services:
+            report.add(pointer, did_you_mean(callee, [s for s in services if s != caller], "service"))
+        elif callee == caller:
+            report.add(pointer, f"service {caller!r} calls itself; it needs no declaration to reach its own code")
+        elif _obj(services[callee]).get("ingress", "internal") == "none":
+            report.add(pointer, f"service {callee!r} has ingress none (a worker that serves no HTTP), so it cannot be called; "
+                                "give it ingress internal")
 
 
 def _services(report: Report, raw: dict) -> None:
@@ -324,6 +343,11 @@ def _environments(report: Report, raw: dict) -> None:
                 report.add(f"{base}/domain", "each pull request's environment needs its own host: put {env} in a preview domain")
             elif not has_public:
                 report.add(f"{base}/domain", "a domain needs a public service to serve; no service has ingress public")
+        elif domain is None and env_type == "production" and has_public:
+            report.add(f"{base}/domain", "'domain' is required for a production environment with public services "
+                                         "(production never serves plain HTTP; the domain gets a managed certificate)")
+        if "alerts" in env and env_type != "production":
+            report.add(f"{base}/alerts", "only production environments have alarms; remove alerts here", key=True)
         _allocation(report, raw, base, env.get("process_allocation"))
 
 
@@ -446,8 +470,24 @@ def _resolved(report: Report, app: App) -> None:
                                f"{s.min_instances} > max_instances {s.max_instances} (a {spec.type} default supplies one of them)")
         for unit in env.units.values():
             _unit_variables(report, app, env, unit)
+            _public_root_alone(report, env, spec, unit)
         for pointer, message in clouds.check(env):
             report.add(pointer, message)
+
+
+def _public_root_alone(report: Report, env, spec, unit) -> None:
+    """Production: a public service at `/` gets every path the other public services do not
+    claim, so a unit that also hosts internal services would publish them; nothing on the
+    path tells their requests apart."""
+    if spec.type != "production" or "/" not in unit.public_paths or not unit.internal:
+        return
+    internal = [s for s in unit.services if env.services[s].ingress == "internal"]
+    root = next(s for s in unit.services if env.services[s].ingress == "public" and env.services[s].path == "/")
+    where = (f"{env.pointer}/process_allocation/groups/{unit.name}" if isinstance(spec.process_allocation, Mapping)
+             else f"{env.pointer}/process_allocation")
+    report.add(where, f"unit {unit.name!r} hosts public service {root!r} at '/' and internal service(s) "
+                      f"{', '.join(internal)}: the public load balancer would serve them to the internet. "
+                      "In production, give the internal services a unit of their own")
 
 
 def _unit_variables(report: Report, app: App, env, unit) -> None:

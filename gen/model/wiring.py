@@ -21,7 +21,7 @@ class Setting:
     """One injected variable: which resource, which attribute, and whether it comes from a secret store."""
 
     variable: str
-    kind: str  # database | bucket | topic | cache | secret | queue
+    kind: str  # database | bucket | topic | cache | secret | queue | service
     resource: str
     attribute: str  # host, port, name, user, password, value, url ...
     secret: bool = False
@@ -47,7 +47,39 @@ def settings(app: App, unit) -> list[Setting]:
         out.append(Setting(f"{env_var(cache)}_CACHE_AUTH", "cache", cache, "auth", secret=True))
     out += [Setting(env_var(s), "secret", s, "value", secret=True) for s in uses.secrets]
     out += [Setting(f"{env_var(sub)}_QUEUE_URL", "queue", f"{topic}/{sub}", "url") for topic, sub in subscriptions]
+    # The callee's internal URL in the environment (each cloud says what that is).
+    out += [Setting(f"{env_var(s)}_URL", "service", s, "url") for s in uses.services]
     return out
+
+
+@dataclass(frozen=True)
+class Call:
+    """One declared service call (`uses.services`), placed on the deployment units that make and serve it."""
+
+    caller: str
+    caller_unit: str
+    callee: str
+    callee_unit: str
+    port: int  # the port the callee's unit listens on
+
+
+def calls(env) -> list[Call]:
+    """Every declared call of a resolved environment (gen.model.environments.Environment), ordered:
+    what providers turn into network rules (AWS) or invoker bindings (Google); nothing else may call."""
+    out = []
+    for caller in env.services.values():
+        for callee in caller.uses.services:
+            target = env.unit_of(callee)
+            out.append(Call(caller.name, env.unit_of(caller.name).name, callee, target.name, target.port))
+    return sorted(out, key=lambda c: (c.callee_unit, c.caller_unit, c.callee, c.caller))
+
+
+def callers(env) -> dict[str, tuple[str, ...]]:
+    """Callee unit -> the units that call one of its services (each pair once, a unit calling itself included)."""
+    out: dict[str, set[str]] = {}
+    for call in calls(env):
+        out.setdefault(call.callee_unit, set()).add(call.caller_unit)
+    return {unit: tuple(sorted(units)) for unit, units in sorted(out.items())}
 
 
 RESERVED = ("SERVICES",)

@@ -96,6 +96,8 @@ def container_settings(env: Environment, unit: Unit, built) -> tuple[list[dict],
                                              else str(REDIS_PORT))
         elif setting.kind == "queue":
             environment[setting.variable] = built.queues[setting.resource].url
+        elif setting.kind == "service":
+            continue  # <SERVICE>_URL: wired with the security-group rules (next commit)
         else:
             raise AssertionError(f"no AWS value for {setting}")
     return ([{"name": k, "value": v} for k, v in sorted(environment.items())],

@@ -61,6 +61,8 @@ def container_env(env: Environment, unit: Unit, built) -> list[dict]:
                 secret[setting.variable] = cache.auth_secret.secret_id
             else:
                 plain[setting.variable] = cache.instance.host if setting.attribute == "host" else REDIS_PORT
+        elif setting.kind == "service":
+            continue  # <SERVICE>_URL: wired on the Google side of issue 17 (branch prod-google)
         elif setting.kind == "queue":
             continue  # Pub/Sub pushes to the unit at the subscription's path: there is no queue to poll
         else:
