@@ -227,7 +227,9 @@ def _tags(app: App, spec: EnvironmentSpec, name: str, pull_request: int | None) 
 def _state(app: App, spec: EnvironmentSpec, name: str) -> State:
     prefix = spec.state.get("prefix", app.name)
     if spec.type == "local":
-        return State("local", None, f"terraform.{name}.tfstate")
+        # Beside the stack folders, not in one: `gen synth` replaces a stack's folder, and the
+        # state of a local environment must outlive that (out/local-state/<app>-<env>.tfstate).
+        return State("local", None, f"../../local-state/{app.name}-{name}.tfstate")
     if spec.cloud == "aws":
         bucket = spec.state.get("bucket") or f"{app.name}-tfstate-{spec.account}"
         return State("s3", bucket, f"{prefix}/{name}/terraform.tfstate")

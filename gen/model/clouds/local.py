@@ -47,6 +47,7 @@ def postgres_versions(env) -> list[str]:
 def stand_ins(env) -> list[str]:
     """The host names the stand-ins take on the network, for this environment's model."""
     hosts = [PROXY, SETUP] + [postgres_host(v) for v in postgres_versions(env)]
+    hosts += [f"{SETUP}-{postgres_host(v)}" for v in postgres_versions(env)]
     hosts += [redis_host(c) for c in env.caches]
     hosts += [MOTO] if env.emulate == "aws" else [GCS, PUBSUB]
     return hosts
@@ -111,3 +112,13 @@ def check(env) -> list[tuple[str, str]]:
                                      f"{where}: the Pub/Sub emulator pushes to {sub.service!r}, which serves no HTTP "
                                      f"(ingress none)"))
     return problems
+
+
+def emulator_variables(env) -> dict[str, str]:
+    """The variables every unit gets beside the cloud's own, so the cloud SDKs reach the emulators."""
+    if env.emulate == "aws":
+        # moto accepts any credentials; the SDKs only need some to sign with.
+        return {"AWS_ENDPOINT_URL": f"http://{MOTO}:{MOTO_PORT}", "AWS_REGION": AWS_REGION,
+                "AWS_DEFAULT_REGION": AWS_REGION, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+    return {"STORAGE_EMULATOR_HOST": f"http://{GCS}:{GCS_PORT}", "PUBSUB_EMULATOR_HOST": f"{PUBSUB}:{PUBSUB_PORT}",
+            "GOOGLE_CLOUD_PROJECT": google_project(env)}
