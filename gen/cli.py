@@ -129,7 +129,8 @@ def _about(e) -> dict:
         "region": e.region,
         "account": e.account,
         "project": e.project,
-        "stack": None if e.type == "local" or (e.type == "preview" and e.pull_request is None) else e.stack_name,
+        "emulate": e.emulate,
+        "stack": None if e.type == "preview" and e.pull_request is None else e.stack_name,
         "approval": e.approval,
         "deploy": dict(e.deploy),
         "domain": e.domain,
@@ -175,6 +176,8 @@ def env_show(app_file, name, from_env, resources, as_json):
         for s in e.services.values()
     ]
     shown = {"about": _about(e), "workloads": workloads, "tags": dict(e.tags)}
+    if e.type == "local":
+        shown["local"] = _local(e)
     if resources:
         shown["resources"] = _resources(e)
     if as_json:
@@ -190,6 +193,8 @@ def env_show(app_file, name, from_env, resources, as_json):
     click.echo(f"  {'Service':<24}{'Ingress':<10}{'Unit':<24}")
     for w in workloads:
         click.echo(f"  {w['service']:<24}{w['ingress']:<10}{w['unit']:<24}")
+    if "local" in shown:
+        _echo_local(shown["local"])
     click.echo("\nTags\n")
     for key, value in shown["tags"].items():
         click.echo(f"  {key:<24}{value}")
@@ -199,6 +204,32 @@ def env_show(app_file, name, from_env, resources, as_json):
             click.echo(f"  {kind}")
             for address in addresses:
                 click.echo(f"    {address}")
+
+
+def _local(e) -> dict:
+    """What a developer needs to run a local environment: its URL, the secrets file, the stand-ins
+    on 127.0.0.1, and each cron job with the command that runs it by hand."""
+    from gen.model.clouds import local
+
+    return {
+        "url": f"http://localhost:{local.PROXY_PORT}",
+        "secrets_file": f".gen/{e.name}.secrets.tfvars",
+        "stand_ins": {host: f"127.0.0.1:{port}" for host, port in local.host_ports(e).items() if host != local.PROXY},
+        "cron": [{"job": job.name, "schedule": job.schedule, "scheduled": False,
+                  "command": local.cron_commands(e)[job.name]} for job in e.app.cron.values()],
+    }
+
+
+def _echo_local(shown: dict) -> None:
+    click.echo("\nLocal\n")
+    click.echo(f"  {'URL':<24}{shown['url']}")
+    click.echo(f"  {'Secrets file':<24}{shown['secrets_file']} (terraform -var-file)")
+    for host, address in shown["stand_ins"].items():
+        click.echo(f"  {host:<24}{address}")
+    if shown["cron"]:
+        click.echo("\nCron (not scheduled locally; run by hand)\n")
+        for job in shown["cron"]:
+            click.echo(f"  {job['job']:<24}{job['schedule']:<16}{job['command']}")
 
 
 def _resources(e) -> dict[str, list[str]]:
