@@ -135,9 +135,14 @@ class Environment:
         return f"/environments/{self.spec_name}"
 
     @property
+    def target(self) -> str:
+        """What the stack is built on: the cloud (aws | gcp), or docker for a local environment."""
+        return self.cloud or "docker"
+
+    @property
     def stack_name(self) -> str:
-        """`<app>-<env>-<cloud>`; a local environment's stack is `<app>-<env>-docker`."""
-        return f"{self.app.name}-{self.name}-{self.cloud or 'docker'}"
+        """`<app>-<env>-<target>`: `shop-prod-aws`, `shop-local-docker`."""
+        return f"{self.app.name}-{self.name}-{self.target}"
 
     @property
     def prevent_destroy(self) -> bool:
