@@ -237,10 +237,8 @@ def _resources(e) -> dict[str, list[str]]:
     import tempfile
 
     from gen.model.errors import InputError
-    from gen.synth import LOCAL_NOT_YET, STACK_FILE, STACKS, synth_environments
+    from gen.synth import STACK_FILE, STACKS, synth_environments
 
-    if e.type == "local":
-        raise InputError(f"{e.name}: {LOCAL_NOT_YET}")
     if e.type == "preview" and e.pull_request is None:
         raise InputError(f"{e.name}: is the template for preview environments; show one with --name pr:<number>")
     with tempfile.TemporaryDirectory(prefix="gen-show-") as scratch:

@@ -116,9 +116,9 @@ def test_synth_of_every_environment_names_what_it_skips():
     from gen.model.validate import load_app
 
     selection = select(load_app(SHOP), [], None)
-    assert [e.name for e in selection.environments] == ["prod", "prod-eu", "staging"]
-    assert [name for name, _ in selection.skipped] == ["local", "preview"]
-    assert "not supported yet" in selection.skipped[0][1] and "pr:<number>" in selection.skipped[1][1]
+    assert [e.name for e in selection.environments] == ["local", "prod", "prod-eu", "staging"]
+    assert [name for name, _ in selection.skipped] == ["preview"]
+    assert "pr:<number>" in selection.skipped[0][1]
 
 
 def test_synth_prints_a_table(tmp_path):
@@ -130,7 +130,7 @@ def test_synth_prints_a_table(tmp_path):
     assert list(manifest["stacks"]) == ["shop-prod-aws"]
 
 
-@pytest.mark.parametrize("env,words", [("local", "not supported yet"), ("preview", "template"), ("nope", "no such environment")])
+@pytest.mark.parametrize("env,words", [("preview", "template"), ("nope", "no such environment")])
 def test_synth_refuses_what_it_cannot_build_and_writes_nothing(tmp_path, env, words):
     out = tmp_path / "out"
     result = run("synth", SHOP, "--out", str(out), "--env", env)
