@@ -34,8 +34,10 @@ def build(stack: TerraformStack, env: Environment, network, pulled: images.Image
         volume = Volume(stack, f"{tf}_volume", name=f"{local.container_name(env, host)}-data", labels=labels(env))
         server = ["valkey-server", "--appendonly", "yes", "--maxmemory", f"{cache.memory_mb}mb"]
         if auth:
-            settings = {"entrypoint": ["/bin/sh", "-c"],
-                        "command": [" ".join(["exec", *server, '--requirepass "$REDIS_PASSWORD"'])],
+            # The password comes from the container's environment, not its command line; the
+            # image's entrypoint still drops root before starting the server.
+            settings = {"command": ["sh", "-c", " ".join(["exec docker-entrypoint.sh", *server,
+                                                          '--requirepass "$REDIS_PASSWORD"'])],
                         "variables": [f"REDIS_PASSWORD={password.string_value}"]}
             health = ["CMD-SHELL", 'valkey-cli --no-auth-warning -a "$REDIS_PASSWORD" ping | grep -q PONG']
         else:
