@@ -159,3 +159,77 @@ def test_no_secret_value_reaches_the_stack(synthesized):
                 key, value = entry.split("=", 1)
                 if "PASSWORD" in key or key.endswith(("_KEY", "_AUTH")) and "ACCESS_KEY" not in key:
                     assert value.startswith("${var."), entry
+
+
+# --- what runs inside the containers -------------------------------------------------------------
+
+LOCAL_CASES = [case for case in GOLDEN_CASES if case[1] == "local"]
+
+
+def _scripts(stack: dict) -> dict[str, str]:
+    """Every shell script of the stack's containers: setup scripts, `sh -c` commands, CMD-SHELL checks."""
+    out = {}
+    for name, container in stack["resource"]["docker_container"].items():
+        command = container.get("command") or []
+        if container.get("entrypoint") == ["/bin/sh", "-c"]:
+            out[f"{name} command"] = command[0]
+        elif command[:2] == ["sh", "-c"]:
+            out[f"{name} command"] = command[2]
+        test = container.get("healthcheck", {}).get("test", [])
+        if test[:1] == ["CMD-SHELL"]:
+            out[f"{name} health check"] = test[1]
+    return out
+
+
+@pytest.mark.parametrize("model,env_name", LOCAL_CASES, ids=[m for m, _ in LOCAL_CASES])
+def test_every_shell_script_parses_under_a_posix_shell(synthesized, model, env_name):
+    import subprocess
+
+    scripts = _scripts(synthesized[(model, env_name)]["json"])
+    assert any("setup" in name for name in scripts) and any("health" in name for name in scripts)
+    for name, script in scripts.items():
+        checked = subprocess.run(["dash", "-n", "-c", script], capture_output=True, text=True)
+        assert checked.returncode == 0, f"{name}: {checked.stderr}\n{script}"
+        assert "${" not in script and "%{" not in script, f"{name}: Terraform would read a template in it"
+
+
+@pytest.mark.parametrize("model,env_name", LOCAL_CASES, ids=[m for m, _ in LOCAL_CASES])
+def test_every_stateful_container_has_a_volume_a_health_check_and_a_port_on_localhost(synthesized, model, env_name):
+    stack = synthesized[(model, env_name)]["json"]
+    containers = stack["resource"]["docker_container"]
+    stand_ins = [c for key, c in containers.items() if key.startswith(("postgres_", "redis_", "gcs", "pubsub"))
+                 and not key.endswith("_databases")]
+    assert stand_ins
+    for container in stand_ins:
+        assert container["volumes"][0]["volume_name"].startswith("${docker_volume."), container["name"]
+        assert container["healthcheck"]["test"] and container["wait"] is True, container["name"]
+    for container in containers.values():
+        for port in container.get("ports", []):
+            assert port["ip"] == "127.0.0.1", container["name"]
+    published = [p["external"] for c in containers.values() for p in c.get("ports", [])]
+    assert len(published) == len(set(published))
+
+
+def test_the_proxy_routes_each_public_path_prefix_to_its_unit_longest_first():
+    from providers.docker.load_balancing import config
+
+    text = config(resolve(load_app(EXAMPLES / "shop.json"), "local"))
+    locations = [line.strip() for line in text.splitlines() if line.strip().startswith(("location", "set $upstream"))]
+    assert locations == ["location = /api {", "set $upstream http://api:8080;", "location /api/ {",
+                         "set $upstream http://api:8080;", "location / {", "set $upstream http://web:8080;"]
+    assert text.count("{") == text.count("}")
+
+
+def test_a_local_problem_is_reported_with_file_line_and_pointer(tmp_path):
+    from click.testing import CliRunner
+
+    from gen.cli import main
+
+    model = copy.deepcopy(BASE)
+    model["services"]["proxy"] = {"ingress": "internal"}
+    path = tmp_path / "app.json"
+    path.write_text(json.dumps(model, indent=2), "utf-8")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:" in result.output and "/services/proxy: in local environment 'laptop'" in result.output
+    assert "Traceback" not in result.output
