@@ -35,9 +35,15 @@ create() {
 
 def build(stack: TerraformStack, env: Environment, network, pulled: images.Images) -> list[Container]:
     if env.emulate == "aws":
+        # SDKs that address buckets virtual-hosted style (the AWS SDK for JavaScript by default)
+        # ask for <bucket>.moto: each bucket is an alias of moto, which serves it as such when
+        # its endpoint is one of MOTO_S3_CUSTOM_ENDPOINTS.
+        endpoint = local.emulator_variables(env)["AWS_ENDPOINT_URL"]
         return [stand_in(
             stack, env, network, "moto", local.MOTO, pulled.id(images.MOTO), internal_port=local.MOTO_PORT,
-            health=["CMD", "python", "-c", f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{local.MOTO_PORT}/')"])]
+            health=["CMD", "python", "-c", f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{local.MOTO_PORT}/')"],
+            aliases=tuple(f"{buckets.name(env, b)}.{local.MOTO}" for b in env.buckets),
+            variables=[f"MOTO_S3_CUSTOM_ENDPOINTS={endpoint}"])]
     gcs_volume = Volume(stack, "gcs_volume", name=f"{local.container_name(env, local.GCS)}-data", labels=labels(env))
     gcs = stand_in(
         stack, env, network, "gcs", local.GCS, pulled.id(images.FAKE_GCS), internal_port=local.GCS_PORT,

@@ -24,14 +24,14 @@ def build(stack: TerraformStack, env: Environment) -> Network:
 
 
 def stand_in(stack: TerraformStack, env: Environment, network: Network, tf: str, host: str, image: str, *,
-             internal_port: int, health: list[str], volume=None, data_path: str | None = None, variables: list[str] | None = None,
-             **settings) -> Container:
+             internal_port: int, health: list[str], volume=None, data_path: str | None = None,
+             variables: list[str] | None = None, aliases: tuple[str, ...] = (), **settings) -> Container:
     """A stateful stand-in: its host name on the network, its port published on 127.0.0.1 only,
     a health check apply waits for, and (where it keeps data) a named volume. `variables` are the
-    container's environment (KEY=value)."""
+    container's environment (KEY=value); `aliases` more names it answers by on the network."""
     return Container(
         stack, tf, name=local.container_name(env, host), image=image, hostname=host,
-        networks_advanced=blocks([{"name": network.name, "aliases": [host]}]),
+        networks_advanced=blocks([{"name": network.name, "aliases": [host, *aliases]}]),
         ports=blocks([{"internal": internal_port, "external": local.host_ports(env)[host], "ip": "127.0.0.1"}]),
         volumes=blocks([{"volume_name": volume.name, "container_path": data_path}]) if volume is not None else None,
         healthcheck={"test": health, **HEALTH}, wait=True, wait_timeout=WAIT_SECONDS,
