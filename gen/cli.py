@@ -212,7 +212,7 @@ def _local(e) -> dict:
     from gen.model.clouds import local
 
     return {
-        "url": f"http://localhost:{local.PROXY_PORT}",
+        "url": f"http://localhost:{local.PROXY_PORT}" if any(u.public for u in e.units.values()) else None,
         "secrets_file": f".gen/{e.name}.secrets.tfvars",
         "stand_ins": {host: f"127.0.0.1:{port}" for host, port in local.host_ports(e).items() if host != local.PROXY},
         "cron": [{"job": job.name, "schedule": job.schedule, "scheduled": False,
@@ -222,7 +222,7 @@ def _local(e) -> dict:
 
 def _echo_local(shown: dict) -> None:
     click.echo("\nLocal\n")
-    click.echo(f"  {'URL':<24}{shown['url']}")
+    click.echo(f"  {'URL':<24}{shown['url'] or '(no public service)'}")
     click.echo(f"  {'Secrets file':<24}{shown['secrets_file']} (terraform -var-file)")
     for host, address in shown["stand_ins"].items():
         click.echo(f"  {host:<24}{address}")

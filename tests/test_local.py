@@ -233,3 +233,22 @@ def test_a_local_problem_is_reported_with_file_line_and_pointer(tmp_path):
     assert result.exit_code == 2
     assert f"{path}:" in result.output and "/services/proxy: in local environment 'laptop'" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("emulate", ["aws", "gcp"])
+def test_a_model_that_needs_no_stand_in_gets_none(tmp_path, emulate):
+    """Only what the model uses runs: a lone worker gets its container on the network, no
+    emulator, no proxy, and no `local_password` to set."""
+    from gen.synth import STACK_FILE, STACKS, synth_environments
+
+    model = {"app": "tiny", "image": "ghcr.io/acme/tiny:1", "services": {"jobs": {"ingress": "none"}},
+             "environments": {"laptop": {"type": "local", "emulate": emulate}}}
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(model), "utf-8")
+    env = resolve(load_app(path), "laptop")
+    synth_environments([env], tmp_path / "out")
+    stack = json.loads((tmp_path / "out" / STACKS / env.stack_name / STACK_FILE).read_text("utf-8"))
+    assert {kind: sorted(items) for kind, items in stack["resource"].items()} == {
+        "docker_container": ["jobs_container"], "docker_image": ["image_ghcr_io_acme_tiny_1"], "docker_network": ["network"]}
+    assert "variable" not in stack and "output" not in stack
+    assert stack["resource"]["docker_container"]["jobs_container"]["env"] == ["SERVICES=jobs"]

@@ -34,6 +34,9 @@ create() {
 
 
 def build(stack: TerraformStack, env: Environment, network, pulled: images.Images) -> list[Container]:
+    running = local.emulators(env)
+    if not running:
+        return []
     if env.emulate == "aws":
         # SDKs that address buckets virtual-hosted style (the AWS SDK for JavaScript by default)
         # ask for <bucket>.moto: each bucket is an alias of moto, which serves it as such when
@@ -44,21 +47,32 @@ def build(stack: TerraformStack, env: Environment, network, pulled: images.Image
             health=["CMD", "python", "-c", f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{local.MOTO_PORT}/')"],
             aliases=tuple(f"{buckets.name(env, b)}.{local.MOTO}" for b in env.buckets),
             variables=[f"MOTO_S3_CUSTOM_ENDPOINTS={endpoint}"])]
+    out = []
+    if local.GCS in running:
+        out.append(_gcs(stack, env, network, pulled))
+    if local.PUBSUB in running:
+        out.append(_pubsub(stack, env, network, pulled))
+    return out
+
+
+def _gcs(stack: TerraformStack, env: Environment, network, pulled: images.Images) -> Container:
     gcs_volume = Volume(stack, "gcs_volume", name=f"{local.container_name(env, local.GCS)}-data", labels=labels(env))
-    gcs = stand_in(
+    return stand_in(
         stack, env, network, "gcs", local.GCS, pulled.id(images.FAKE_GCS), internal_port=local.GCS_PORT,
         health=["CMD-SHELL", f"wget -q -O /dev/null http://127.0.0.1:{local.GCS_PORT}/storage/v1/b"],
         volume=gcs_volume, data_path="/storage",
         command=["-scheme", "http", "-port", str(local.GCS_PORT), "-backend", "filesystem", "-filesystem-root", "/storage",
                  "-external-url", f"http://{local.GCS}:{local.GCS_PORT}", "-public-host", f"{local.GCS}:{local.GCS_PORT}"])
+
+
+def _pubsub(stack: TerraformStack, env: Environment, network, pulled: images.Images) -> Container:
     pubsub_volume = Volume(stack, "pubsub_volume", name=f"{local.container_name(env, local.PUBSUB)}-data", labels=labels(env))
-    pubsub = stand_in(
+    return stand_in(
         stack, env, network, "pubsub", local.PUBSUB, pulled.id(images.PUBSUB), internal_port=local.PUBSUB_PORT,
         health=["CMD-SHELL", f"curl -sf http://127.0.0.1:{local.PUBSUB_PORT}/ >/dev/null"],
         volume=pubsub_volume, data_path="/data",
         command=["gcloud", "beta", "emulators", "pubsub", "start", f"--host-port=0.0.0.0:{local.PUBSUB_PORT}",
                  f"--project={local.google_project(env)}", "--data-dir=/data"])
-    return [gcs, pubsub]
 
 
 def setup(stack: TerraformStack, env: Environment, network, pulled: images.Images, emulators: list[Container],

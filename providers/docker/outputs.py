@@ -24,12 +24,13 @@ def build(stack: TerraformStack, env: Environment, built, proxy) -> None:
         TerraformOutput(stack, terraform_name("cache", name, "url"), value=f"redis://127.0.0.1:{cache.host_port}",
                         description=f"cache {name}" + (" (AUTH: the local_password variable)" if cache.auth else ""))
     ports = local.host_ports(env)
-    if env.emulate == "aws":
+    if local.MOTO in ports:
         TerraformOutput(stack, "aws_endpoint_url", value=f"http://127.0.0.1:{ports[local.MOTO]}",
                         description="moto (S3, SNS, SQS, Secrets Manager): AWS_ENDPOINT_URL for tools on this machine")
-    else:
+    if local.GCS in ports:
         TerraformOutput(stack, "storage_emulator_host", value=f"http://127.0.0.1:{ports[local.GCS]}",
                         description="fake-gcs-server: STORAGE_EMULATOR_HOST for tools on this machine")
+    if local.PUBSUB in ports:
         TerraformOutput(stack, "pubsub_emulator_host", value=f"127.0.0.1:{ports[local.PUBSUB]}",
                         description="the Pub/Sub emulator: PUBSUB_EMULATOR_HOST for tools on this machine")
     for name in env.buckets:

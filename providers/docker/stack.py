@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from cdktf import LocalBackend, TerraformStack
 from cdktf_cdktf_provider_docker.provider import DockerProvider
 
+from gen.model.clouds import local
 from gen.model.environments import Environment
 from providers.docker import (
     caches, compute, cron, databases, emulators, images, load_balancing, network, outputs, secrets,
@@ -18,7 +19,7 @@ from providers.docker import (
 class Built:
     """What the units and outputs refer to, by model name."""
 
-    password: object = None  # the local_password variable
+    password: object = None  # the local_password variable, where a stand-in takes one
     secrets: dict = field(default_factory=dict)
     databases: dict = field(default_factory=dict)
     caches: dict = field(default_factory=dict)
@@ -32,7 +33,7 @@ def build(stack: TerraformStack, env: Environment) -> None:
     net = network.build(stack, env)
     pulled = images.Images(stack)
     built = Built()
-    built.password = secrets.password(stack)
+    built.password = secrets.password(stack) if local.needs_password(env) else None
     built.secrets = secrets.build(stack, env)
     built.databases = databases.build(stack, env, net, pulled, built.password)
     built.caches = caches.build(stack, env, net, pulled, built.password)

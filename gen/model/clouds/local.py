@@ -44,13 +44,21 @@ def postgres_versions(env) -> list[str]:
     return sorted({db.version for db in env.databases.values()}, key=int)
 
 
+def emulators(env) -> list[str]:
+    """The emulators the model needs: moto for buckets, topics or secrets (aws); fake-gcs-server
+    for buckets and the Pub/Sub emulator for topics (gcp). Google has no Secret Manager emulator:
+    secrets reach the services as variables, as on Cloud Run."""
+    if env.emulate == "aws":
+        return [MOTO] if env.buckets or env.app.topics or env.app.secrets else []
+    return [GCS] * bool(env.buckets) + [PUBSUB] * bool(env.app.topics)
+
+
 def stand_ins(env) -> list[str]:
     """The host names the stand-ins take on the network, for this environment's model."""
     hosts = [PROXY, SETUP] + [postgres_host(v) for v in postgres_versions(env)]
     hosts += [f"{SETUP}-{postgres_host(v)}" for v in postgres_versions(env)]
     hosts += [redis_host(c) for c in env.caches]
-    hosts += [MOTO] if env.emulate == "aws" else [GCS, PUBSUB]
-    return hosts
+    return hosts + emulators(env)
 
 
 def host_ports(env) -> dict[str, int]:
@@ -58,10 +66,7 @@ def host_ports(env) -> dict[str, int]:
     ports = {PROXY: PROXY_PORT}
     ports.update({postgres_host(v): POSTGRES_PORT + i for i, v in enumerate(postgres_versions(env))})
     ports.update({redis_host(c): REDIS_PORT + i for i, c in enumerate(env.caches)})
-    if env.emulate == "aws":
-        ports[MOTO] = MOTO_PORT
-    else:
-        ports.update({GCS: GCS_PORT, PUBSUB: PUBSUB_PORT})
+    ports.update({host: {MOTO: MOTO_PORT, GCS: GCS_PORT, PUBSUB: PUBSUB_PORT}[host] for host in emulators(env)})
     return ports
 
 
@@ -115,10 +120,23 @@ def check(env) -> list[tuple[str, str]]:
 
 
 def emulator_variables(env) -> dict[str, str]:
-    """The variables every unit gets beside the cloud's own, so the cloud SDKs reach the emulators."""
-    if env.emulate == "aws":
+    """The variables every unit gets beside the cloud's own, so the cloud SDKs reach the emulators
+    (none where the model needs no emulator)."""
+    running = emulators(env)
+    if MOTO in running:
         # moto accepts any credentials; the SDKs only need some to sign with.
         return {"AWS_ENDPOINT_URL": f"http://{MOTO}:{MOTO_PORT}", "AWS_REGION": AWS_REGION,
                 "AWS_DEFAULT_REGION": AWS_REGION, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
-    return {"STORAGE_EMULATOR_HOST": f"http://{GCS}:{GCS_PORT}", "PUBSUB_EMULATOR_HOST": f"{PUBSUB}:{PUBSUB_PORT}",
-            "GOOGLE_CLOUD_PROJECT": google_project(env)}
+    out = {}
+    if GCS in running:
+        out["STORAGE_EMULATOR_HOST"] = f"http://{GCS}:{GCS_PORT}"
+    if PUBSUB in running:
+        out["PUBSUB_EMULATOR_HOST"] = f"{PUBSUB}:{PUBSUB_PORT}"
+    if running:
+        out["GOOGLE_CLOUD_PROJECT"] = google_project(env)
+    return out
+
+
+def needs_password(env) -> bool:
+    """Whether a stand-in takes the `local_password`: Postgres, and Redis under gcp (Memorystore AUTH)."""
+    return bool(env.databases) or (env.emulate == "gcp" and bool(env.caches))
