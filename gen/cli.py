@@ -210,10 +210,13 @@ def _local(e) -> dict:
     """What a developer needs to run a local environment: its URL, the secrets file, the stand-ins
     on 127.0.0.1, and each cron job with the command that runs it by hand."""
     from gen.model.clouds import local
+    from gen.model.names import env_var
 
     return {
         "url": f"http://localhost:{local.PROXY_PORT}" if any(u.public for u in e.units.values()) else None,
         "secrets_file": f".gen/{e.name}.secrets.tfvars",
+        # the Terraform variables it sets: the stand-ins' password (required), then each secret
+        "secrets": ["local_password"] * local.needs_password(e) + [env_var(s) for s in e.app.secrets],
         "stand_ins": {host: f"127.0.0.1:{port}" for host, port in local.host_ports(e).items() if host != local.PROXY},
         "cron": [{"job": job.name, "schedule": job.schedule, "scheduled": False,
                   "command": local.cron_commands(e)[job.name]} for job in e.app.cron.values()],
@@ -224,6 +227,8 @@ def _echo_local(shown: dict) -> None:
     click.echo("\nLocal\n")
     click.echo(f"  {'URL':<24}{shown['url'] or '(no public service)'}")
     click.echo(f"  {'Secrets file':<24}{shown['secrets_file']} (terraform -var-file)")
+    if shown["secrets"]:
+        click.echo(f"  {'  sets':<24}{', '.join(shown['secrets'])}")
     for host, address in shown["stand_ins"].items():
         click.echo(f"  {host:<24}{address}")
     if shown["cron"]:

@@ -72,6 +72,7 @@ def test_env_show_local_lists_each_cron_job_with_the_command_that_runs_it():
     assert shown["local"]["stand_ins"] == {"postgres-16": "127.0.0.1:5432", "redis-sessions": "127.0.0.1:6379",
                                            "moto": "127.0.0.1:5000"}
     assert shown["local"]["secrets_file"] == ".gen/local.secrets.tfvars"
+    assert shown["local"]["secrets"] == ["local_password", "SMTP_PASSWORD", "STRIPE_KEY"]
     assert "local" not in json.loads(run("env", "show", SHOP, "--name", "prod", "--json").output)
 
 
