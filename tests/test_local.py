@@ -141,8 +141,8 @@ def test_every_unit_gets_the_cloud_stacks_variable_names(synthesized, model, loc
         extras = set(local.emulator_variables(env))
         # Service URLs: every target sets them (a cloud stack that does not yet, names none).
         extras |= {s.variable for s in settings if s.kind == "service"}
-        if env.emulate == "gcp":  # the cloud authenticates with IAM; the local Postgres with a password
-            extras |= {s.variable for s in settings if s.kind == "database" and s.attribute == "password"}
+        # Both clouds authenticate to the database with IAM; the local Postgres takes a password.
+        extras |= {s.variable for s in settings if s.kind == "database" and s.attribute == "password"}
         assert here[unit.name] == there[unit.name] | extras, unit.name
         assert not there[unit.name] - here[unit.name]
 
