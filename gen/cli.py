@@ -129,7 +129,8 @@ def _about(e) -> dict:
         "region": e.region,
         "account": e.account,
         "project": e.project,
-        "stack": None if e.type == "local" or (e.type == "preview" and e.pull_request is None) else e.stack_name,
+        "emulate": e.emulate,
+        "stack": None if e.type == "preview" and e.pull_request is None else e.stack_name,
         "approval": e.approval,
         "deploy": dict(e.deploy),
         "domain": e.domain,
@@ -181,6 +182,8 @@ def env_show(app_file, name, from_env, resources, as_json):
     ]
     adjusted = [{"what": a.what, "was": a.was, "now": a.now, "why": a.why, "pointer": a.pointer} for a in e.adjustments]
     shown = {"about": _about(e), "workloads": workloads, "units": units, "adjusted": adjusted, "tags": dict(e.tags)}
+    if e.type == "local":
+        shown["local"] = _local(e)
     if resources:
         shown["resources"] = _resources(e)
     if as_json:
@@ -205,6 +208,8 @@ def env_show(app_file, name, from_env, resources, as_json):
         click.echo("\nAdjusted (a default yielded, or the cloud rounds up)\n")
         for a in adjusted:
             click.echo(f"  {a['what']}: {a['was']} -> {a['now']} ({a['why']}; {a['pointer']})")
+    if "local" in shown:
+        _echo_local(shown["local"])
     click.echo("\nTags\n")
     for key, value in shown["tags"].items():
         click.echo(f"  {key:<24}{value}")
@@ -216,15 +221,44 @@ def env_show(app_file, name, from_env, resources, as_json):
                 click.echo(f"    {address}")
 
 
+def _local(e) -> dict:
+    """What a developer needs to run a local environment: its URL, the secrets file, the stand-ins
+    on 127.0.0.1, and each cron job with the command that runs it by hand."""
+    from gen.model.clouds import local
+    from gen.model.names import env_var
+
+    return {
+        "url": f"http://localhost:{local.PROXY_PORT}" if any(u.public for u in e.units.values()) else None,
+        "secrets_file": f".gen/{e.name}.secrets.tfvars",
+        # the Terraform variables it sets: the stand-ins' password (required), then each secret
+        "secrets": ["local_password"] * local.needs_password(e) + [env_var(s) for s in e.app.secrets],
+        "stand_ins": {host: f"127.0.0.1:{port}" for host, port in local.host_ports(e).items() if host != local.PROXY},
+        "cron": [{"job": job.name, "schedule": job.schedule, "scheduled": False,
+                  "command": local.cron_commands(e)[job.name]} for job in e.app.cron.values()],
+    }
+
+
+def _echo_local(shown: dict) -> None:
+    click.echo("\nLocal\n")
+    click.echo(f"  {'URL':<24}{shown['url'] or '(no public service)'}")
+    click.echo(f"  {'Secrets file':<24}{shown['secrets_file']} (terraform -var-file)")
+    if shown["secrets"]:
+        click.echo(f"  {'  sets':<24}{', '.join(shown['secrets'])}")
+    for host, address in shown["stand_ins"].items():
+        click.echo(f"  {host:<24}{address}")
+    if shown["cron"]:
+        click.echo("\nCron (not scheduled locally; run by hand)\n")
+        for job in shown["cron"]:
+            click.echo(f"  {job['job']:<24}{job['schedule']:<16}{job['command']}")
+
+
 def _resources(e) -> dict[str, list[str]]:
     """Terraform addresses of the environment's stack, grouped by resource type."""
     import tempfile
 
     from gen.model.errors import InputError
-    from gen.synth import LOCAL_NOT_YET, STACK_FILE, STACKS, synth_environments
+    from gen.synth import STACK_FILE, STACKS, synth_environments
 
-    if e.type == "local":
-        raise InputError(f"{e.name}: {LOCAL_NOT_YET}")
     if e.type == "preview" and e.pull_request is None:
         raise InputError(f"{e.name}: is the template for preview environments; show one with --name pr:<number>")
     with tempfile.TemporaryDirectory(prefix="gen-show-") as scratch:

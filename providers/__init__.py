@@ -1,6 +1,8 @@
-"""One package per target: `aws`, `google`. Each has `stack` (the CDKTF stack builder) and one
-module per resource kind, with the same module names in every target (network, compute,
-load_balancing, domain, iam, databases, buckets, topics, cron, caches, secrets, outputs).
+"""One package per target: `aws`, `google`, and `docker` for local environments. Each has `stack`
+(the CDKTF stack builder) and one module per resource kind, with the same module names in every
+target (network, compute, load_balancing, domain, iam, databases, buckets, topics, cron, caches,
+secrets, outputs; `docker` has those that exist on a developer's machine, plus `emulators` and
+`images`).
 
 May import: cdktf, the provider bindings, and `gen.model` (the resolved environment, names,
 wiring). Never `gen.synth`, `gen.review` or `gen.cli`. What a cloud cannot express is

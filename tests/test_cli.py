@@ -60,8 +60,24 @@ def test_env_ls():
     rows = json.loads(run("env", "ls", SHOP, "--json").output)
     prod = next(r for r in rows if r["name"] == "prod")
     assert prod == {"name": "prod", "type": "production", "cloud": "aws", "region": "us-east-1", "account": "222222222222",
-                    "project": None, "stack": "shop-prod-aws", "approval": "manual", "deploy": {"trigger": "manual"}}
-    assert next(r for r in rows if r["name"] == "local")["stack"] is None
+                    "project": None, "emulate": None, "stack": "shop-prod-aws", "approval": "manual",
+                    "deploy": {"trigger": "manual"}}
+    local = next(r for r in rows if r["name"] == "local")
+    assert (local["stack"], local["cloud"], local["emulate"]) == ("shop-local-docker", None, "aws")
+
+
+def test_env_show_local_lists_each_cron_job_with_the_command_that_runs_it():
+    text = run("env", "show", SHOP, "--name", "local").output
+    assert re.search(r"nightly-report\s+0 3 \* \* \*\s+docker exec shop-local-worker shop report --nightly$", text, re.M)
+    assert re.search(r"URL\s+http://localhost:4000$", text, re.M)
+    shown = json.loads(run("env", "show", SHOP, "--name", "local", "--json").output)
+    assert shown["local"]["cron"] == [{"job": "nightly-report", "schedule": "0 3 * * *", "scheduled": False,
+                                       "command": "docker exec shop-local-worker shop report --nightly"}]
+    assert shown["local"]["stand_ins"] == {"postgres-16": "127.0.0.1:5432", "redis-sessions": "127.0.0.1:6379",
+                                           "moto": "127.0.0.1:5000"}
+    assert shown["local"]["secrets_file"] == ".gen/local.secrets.tfvars"
+    assert shown["local"]["secrets"] == ["local_password", "SMTP_PASSWORD", "STRIPE_KEY"]
+    assert "local" not in json.loads(run("env", "show", SHOP, "--name", "prod", "--json").output)
 
 
 def test_env_show_text_and_json():
@@ -105,9 +121,9 @@ def test_synth_of_every_environment_names_what_it_skips():
     from gen.model.validate import load_app
 
     selection = select(load_app(SHOP), [], None)
-    assert [e.name for e in selection.environments] == ["prod", "prod-eu", "staging"]
-    assert [name for name, _ in selection.skipped] == ["local", "preview"]
-    assert "not supported yet" in selection.skipped[0][1] and "pr:<number>" in selection.skipped[1][1]
+    assert [e.name for e in selection.environments] == ["local", "prod", "prod-eu", "staging"]
+    assert [name for name, _ in selection.skipped] == ["preview"]
+    assert "pr:<number>" in selection.skipped[0][1]
 
 
 def test_synth_prints_a_table(tmp_path):
@@ -120,7 +136,7 @@ def test_synth_prints_a_table(tmp_path):
     assert list(manifest["stacks"]) == ["shop-prod-aws"]
 
 
-@pytest.mark.parametrize("env,words", [("local", "not supported yet"), ("preview", "template"), ("nope", "no such environment")])
+@pytest.mark.parametrize("env,words", [("preview", "template"), ("nope", "no such environment")])
 def test_synth_refuses_what_it_cannot_build_and_writes_nothing(tmp_path, env, words):
     out = tmp_path / "out"
     result = run("synth", SHOP, "--out", str(out), "--env", env)

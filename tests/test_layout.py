@@ -19,7 +19,7 @@ MAX_LINES = 600
 # Which room may import which: a room not listed may import none of the others.
 ROOMS = {
     "gen.model": set(),
-    "providers": {"gen.model"},
+    "providers": {"gen.model"},  # providers.aws, providers.google, providers.docker
     "gen.synth": {"gen.model", "providers"},
     "gen.review": {"gen.model", "gen.synth"},
     "gen.cli": {"gen.model", "gen.synth", "gen.review", "gen"},

@@ -531,3 +531,22 @@ def test_missing_binary_and_folder_inputs_exit_2(tmp_path):
     assert result.exit_code == 2 and "terraform show -json" in result.stderr
     folder = run("review", tmp_path)
     assert folder.exit_code == 2 and "is a folder" in folder.stderr
+
+
+def test_a_destroyed_local_volume_is_data_loss(tmp_path):
+    """`terraform destroy` of a local environment deletes its stand-ins' named volumes."""
+    plan = {"format_version": "1.2", "terraform_version": "1.15.5", "resource_changes": [
+        {"address": "docker_volume.postgres_16", "mode": "managed", "type": "docker_volume", "name": "postgres_16",
+         "provider_name": "registry.terraform.io/kreuzwerker/docker",
+         "change": {"actions": ["delete"], "before": {"name": "shop-local-postgres-16"}, "after": None,
+                    "before_sensitive": {}, "after_sensitive": False}},
+        {"address": "docker_container.postgres_16", "mode": "managed", "type": "docker_container", "name": "postgres_16",
+         "provider_name": "registry.terraform.io/kreuzwerker/docker",
+         "change": {"actions": ["delete"], "before": {"name": "shop-local-postgres-16"}, "after": None,
+                    "before_sensitive": {}, "after_sensitive": False}}]}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan), "utf-8")
+    report, status = review_json(path)
+    assert risk_classes(by_address(report, "docker_volume.postgres_16")) == ["data-loss"]
+    assert risk_classes(by_address(report, "docker_container.postgres_16")) == []
+    assert status == 3

@@ -28,7 +28,7 @@ from gen.synth.speed import check_light_loading
 from gen.model.validate import load_app
 
 SHOP = EXAMPLES / "shop.json"
-SHOP_STACKS = ["shop-prod-aws", "shop-prod-eu-gcp", "shop-staging-gcp"]  # every cloud environment
+SHOP_STACKS = ["shop-local-docker", "shop-prod-aws", "shop-prod-eu-gcp", "shop-staging-gcp"]  # every environment but the preview template
 
 
 def run_gen(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -62,7 +62,7 @@ def first_run(tmp_path_factory) -> Path:
 
 # --- The layouts the light loading relies on ---------------------------------------------
 
-@pytest.mark.parametrize("cloud", ["aws", "gcp"])
+@pytest.mark.parametrize("cloud", ["aws", "gcp", "docker"])
 def test_light_loading_layout(cloud):
     problems = check_light_loading(cloud)
     assert problems == [], (
@@ -98,12 +98,13 @@ def test_node_takes_every_fast_path_and_prints_no_banner(tmp_path):
     assert completed.returncode == 0, completed.stderr
     lines = completed.stderr.splitlines()
     edits = len(runtime._KERNEL_PATCHES)
+    processes = 3  # aws, gcp and docker (the local environment)
     expected = {
-        f"gen: jsii kernel in one Node process (gen's edits to it: {edits} of {edits} applied)": 2,
-        "gen: no token stack traces: ": 2,
-        "gen: single-stack prepareStack: ": 2,
-        "gen: plain values resolved directly: ": 2,
-        "gen: lazy index (": 2,
+        f"gen: jsii kernel in one Node process (gen's edits to it: {edits} of {edits} applied)": processes,
+        "gen: no token stack traces: ": processes,
+        "gen: single-stack prepareStack: ": processes,
+        "gen: plain values resolved directly: ": processes,
+        "gen: lazy index (": processes,
     }
     lines = [line for line in lines if not line.startswith("gen: type index built in ")]  # a new jsii cache
     for start, count in expected.items():
@@ -111,7 +112,7 @@ def test_node_takes_every_fast_path_and_prints_no_banner(tmp_path):
         assert len(found) == count, (
             f"expected {count} lines starting {start!r} (one per cloud's Node process): is gen's preload or "
             f"runtime still given to Node? stderr:\n{completed.stderr}")
-    for package in ("provider-aws", "provider-google"):
+    for package in ("provider-aws", "provider-google", "provider-docker"):
         assert [line for line in lines if line.startswith("gen: lazy index") and package in line], completed.stderr
     assert [line for line in lines if not any(line.startswith(s) for s in expected)] == [], (
         f"unexpected output on stderr (Node/jsii banner?):\n{completed.stderr}")
@@ -224,9 +225,9 @@ def test_up_to_date_run_writes_nothing_and_does_no_jsii_work(first_run):
         "import sys\n"
         "from gen.synth import synthesize\n"
         f"results = synthesize({str(SHOP)!r}, {str(first_run)!r})\n"
-        "assert [r.status for r in results] == ['up to date'] * 3, results\n"
+        f"assert [r.status for r in results] == ['up to date'] * {len(SHOP_STACKS)}, results\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('jsii', 'cdktf', 'constructs', "
-        "'cdktf_cdktf_provider_aws', 'cdktf_cdktf_provider_google'))\n"
+        "'cdktf_cdktf_provider_aws', 'cdktf_cdktf_provider_google', 'cdktf_cdktf_provider_docker'))\n"
         "assert not loaded, loaded\n"
     )
     completed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT, timeout=600)
@@ -238,8 +239,8 @@ def test_up_to_date_cli_says_so(first_run):
     before = snapshot(first_run.parent)
     completed = run_gen("synth", str(SHOP), "--out", str(first_run))
     assert completed.returncode == 0, completed.stderr
-    assert "All 3 stacks are up to date; nothing written" in completed.stdout
-    assert completed.stdout.count(UP_TO_DATE) >= 3
+    assert f"All {len(SHOP_STACKS)} stacks are up to date; nothing written" in completed.stdout
+    assert completed.stdout.count(UP_TO_DATE) >= len(SHOP_STACKS)
     assert snapshot(first_run.parent) == before
 
 
@@ -339,7 +340,7 @@ def test_stack_missing_from_the_manifest_is_synthesized_again(out):
 def test_force_synthesizes_up_to_date_stacks(out):
     result = CliRunner().invoke(main, ["synth", str(SHOP), "--out", str(out), "--force"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.count(SYNTHESIZED) == 3 and UP_TO_DATE not in result.stdout
+    assert result.stdout.count(SYNTHESIZED) == len(SHOP_STACKS) and UP_TO_DATE not in result.stdout
 
 
 # --- Progress ----------------------------------------------------------------------------
@@ -350,9 +351,9 @@ def test_progress_only_with_verbose_when_not_a_terminal(out):
     verbose = CliRunner().invoke(main, ["synth", str(SHOP), "--out", str(out), "--force", "--verbose"])
     assert verbose.exit_code == 0, verbose.output
     for index, stack in enumerate(SHOP_STACKS, 1):
-        assert f"[{index}/3] synthesizing {stack}" in verbose.stderr
+        assert f"[{index}/{len(SHOP_STACKS)}] synthesizing {stack}" in verbose.stderr
     assert re.search(r"^preview\s+-\s+skipped\s+a preview template", quiet.stdout, re.M)
-    assert re.search(r"^local\s+-\s+skipped\s+local environments are not supported yet", quiet.stdout, re.M)
+    assert "shop-local-docker" in quiet.stdout
 
 
 # --- Atomic writes -----------------------------------------------------------------------

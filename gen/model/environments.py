@@ -127,6 +127,7 @@ class Environment:
     region: str | None
     account: str | None
     project: str | None
+    emulate: str | None  # local environments only: aws | gcp
     pull_request: int | None
     approval: str
     deploy: Mapping[str, str]
@@ -148,8 +149,14 @@ class Environment:
         return f"/environments/{self.spec_name}"
 
     @property
+    def target(self) -> str:
+        """What the stack is built on: the cloud (aws | gcp), or docker for a local environment."""
+        return self.cloud or "docker"
+
+    @property
     def stack_name(self) -> str:
-        return f"{self.app.name}-{self.name}-{self.cloud or 'local'}"
+        """`<app>-<env>-<target>`: `shop-prod-aws`, `shop-local-docker`."""
+        return f"{self.app.name}-{self.name}-{self.target}"
 
     @property
     def prevent_destroy(self) -> bool:
@@ -295,7 +302,9 @@ def _tags(app: App, spec: EnvironmentSpec, name: str, pull_request: int | None) 
 def _state(app: App, spec: EnvironmentSpec, name: str) -> State:
     prefix = spec.state.get("prefix", app.name)
     if spec.type == "local":
-        return State("local", None, f"terraform.{name}.tfstate")
+        # Beside the stack folders, not in one: `gen synth` replaces a stack's folder, and the
+        # state of a local environment must outlive that (out/local-state/<app>-<env>.tfstate).
+        return State("local", None, f"../../local-state/{app.name}-{name}.tfstate")
     if spec.cloud == "aws":
         bucket = spec.state.get("bucket") or f"{app.name}-tfstate-{spec.account}"
         return State("s3", bucket, f"{prefix}/{name}/terraform.tfstate")
@@ -327,7 +336,7 @@ def resolve_spec(app: App, spec: EnvironmentSpec, pull_request: int | None = Non
         caches = {n: _fit_cache(spec, c, adjustments) for n, c in caches.items()}
     return Environment(
         app=app, name=name, spec_name=spec.name, type=spec.type, cloud=spec.cloud,
-        region=spec.region, account=spec.account, project=spec.project,
+        region=spec.region, account=spec.account, project=spec.project, emulate=spec.emulate,
         pull_request=pull_request,
         approval=spec.approval or row["approval"],
         deploy=spec.deploy,

@@ -130,6 +130,7 @@ class EnvironmentSpec:
     region: str | None
     account: str | None
     project: str | None
+    emulate: str | None  # local environments: the cloud whose APIs the stand-ins speak (aws | gcp)
     process_allocation: str | Mapping[str, tuple[str, ...]]  # per-service | single | groups
     deploy: Mapping[str, str]
     approval: str | None
@@ -201,6 +202,7 @@ def _environment(name: str, raw: dict) -> EnvironmentSpec:
         region=raw.get("region"),
         account=raw.get("account"),
         project=raw.get("project"),
+        emulate=raw.get("emulate", _default("environment", "emulate")) if raw["type"] == "local" else None,
         process_allocation=allocation,
         deploy=frozen_map(raw.get("deploy", {"trigger": "manual"})),
         approval=raw.get("approval"),

@@ -322,6 +322,8 @@ def _environments(report: Report, raw: dict) -> None:
                 if field in env:
                     report.add(f"{base}/{field}", "not for a local environment, which runs on the developer's machine", key=True)
         elif isinstance(env_type, str):
+            if "emulate" in env:
+                report.add(f"{base}/emulate", f"only local environments emulate a cloud; a {env_type} environment runs on one", key=True)
             for field in ("cloud", "region"):
                 if field not in env:
                     report.add(f"{base}/{field}", f"{field!r} is required for a {env_type} environment")
@@ -470,9 +472,8 @@ def _resolved(report: Report, app: App) -> None:
         for unit in env.units.values():
             _unit_variables(report, app, env, unit)
             _public_root_alone(report, env, spec, unit)
-        if env.cloud:
-            for pointer, message in clouds.check(env):
-                report.add(pointer, message)
+        for pointer, message in clouds.check(env):
+            report.add(pointer, message)
 
 
 def _public_root_alone(report: Report, env, spec, unit) -> None:

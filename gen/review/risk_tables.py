@@ -86,6 +86,8 @@ STATEFUL_TYPES: dict[str, str] = {
     "google_kms_crypto_key": "encryption key",
     "google_secret_manager_secret": "secret",
     "google_secret_manager_secret_version": "secret version",
+    # Docker (gen's local environments): a named volume holds a stand-in's data
+    "docker_volume": "volume",
     # Azure: databases
     "azurerm_cosmosdb_account": "database",
     "azurerm_cosmosdb_cassandra_keyspace": "database",

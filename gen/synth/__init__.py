@@ -1,13 +1,14 @@
 """Synthesize resolved environments into Terraform JSON: the package that drives cdktf.
 
 Data flows one way: model file -> validated frozen model -> resolved environments -> one
-CDKTF stack each, built by its cloud's `providers.<cloud>.stack` -> cdktf synth into a
+CDKTF stack each, built by its target's `providers.<folder>.stack` (aws, google, or docker for
+a local environment) -> cdktf synth into a
 scratch folder -> moved into the output folder only when every stack synthesized. A run
 that fails leaves the output folder as it was.
 
 The driver:
 
-- `selection`: which environments a synth covers (`select`, `Selection`, LOCAL_NOT_YET).
+- `selection`: which environments a synth covers (`select`, `Selection`).
 - `fingerprint`: is a stack up to date? Each stack folder keeps a fingerprint
   (`.gen-stack.json`) of what its file was made from: the resolved environment, gen's own
   source for that cloud, and the versions of cdktf, jsii, constructs and the cloud's provider
@@ -19,7 +20,10 @@ The driver:
   a forked process of their own, in parallel, each loading only its own cloud's bindings.
 - `publish`: each stack's file in gen's stable layout, cdktf's manifest.json, and the atomic
   move into the output folder.
-- `packages`: the binding packages by cloud and the toolchain whose versions matter.
+- `packages`: the binding packages by target (aws, gcp, docker) and the toolchain whose
+  versions matter. Everything keyed "by cloud" here is keyed by `Environment.target`, so a
+  local environment's docker stack takes the same paths (its own process, light imports, the
+  lazy provider index) as a cloud's.
 
 `speed/` holds the techniques that make cdktf and jsii fast (the Node preload, gen's jsii
 runtime, lean calls, references answered in Python, light imports); its docstring lists them,
@@ -44,11 +48,11 @@ from gen.synth.fingerprint import FINGERPRINT_FILE
 from gen.synth.packages import BINDINGS, PROVIDER_PACKAGES
 from gen.synth.publish import MANIFEST, STACK_FILE, STACKS
 from gen.synth.run import SYNTHESIZED, UP_TO_DATE, Progress, StackResult, synth_environments, synthesize
-from gen.synth.selection import LOCAL_NOT_YET, Selection, select
+from gen.synth.selection import Selection, select
 from gen.synth.speed import check_cdktf_layout, check_light_loading
 
 __all__ = [
-    "BINDINGS", "FINGERPRINT_FILE", "LOCAL_NOT_YET", "MANIFEST", "PROVIDER_PACKAGES", "Progress", "STACKS",
+    "BINDINGS", "FINGERPRINT_FILE", "MANIFEST", "PROVIDER_PACKAGES", "Progress", "STACKS",
     "STACK_FILE", "SYNTHESIZED", "Selection", "StackResult", "UP_TO_DATE", "check_cdktf_layout",
     "check_light_loading", "select", "synth_environments", "synthesize",
 ]

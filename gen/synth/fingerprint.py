@@ -79,8 +79,8 @@ def fingerprint(env: Environment) -> str:
     """One hash of everything that can change `env`'s synthesized stack."""
     from gen import __version__
 
-    value = {"format": FINGERPRINT_FORMAT, "gen": __version__, "source": _source_digest(env.cloud),
-             "versions": _versions(env.cloud), "environment": _environment_input(env)}
+    value = {"format": FINGERPRINT_FORMAT, "gen": __version__, "source": _source_digest(env.target),
+             "versions": _versions(env.target), "environment": _environment_input(env)}
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -101,7 +101,7 @@ def _up_to_date(out_dir: Path, env: Environment, print_: str, manifest) -> dict 
         return None
     if record.get("sha256") != _sha256(folder / STACK_FILE):
         return None
-    if not isinstance(manifest, dict) or manifest.get("version") != _versions(env.cloud)["cdktf"]:
+    if not isinstance(manifest, dict) or manifest.get("version") != _versions(env.target)["cdktf"]:
         return None
     if (manifest.get("stacks") or {}).get(env.stack_name) != _manifest_entry(env.stack_name):
         return None

@@ -1,4 +1,4 @@
-"""The packages gen drives, by cloud, and how to read what they bundle (no cdktf, no jsii).
+"""The packages gen drives, by target (aws, gcp, and docker for local environments), and how to read what they bundle (no cdktf, no jsii).
 
 May import: the standard library only.
 """
@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# The provider binding packages, by cloud. Their __init__ imports every one of their
+# The provider binding packages, by target (Environment.target: the cloud, or docker). Their __init__ imports every one of their
 # ~2,000 resource modules (about 12 s and 1 GB each); gen imports only the modules a stack
 # uses. See gen.synth.speed.bindings._import_package_lightly.
-BINDINGS = {"aws": "cdktf_cdktf_provider_aws", "gcp": "cdktf_cdktf_provider_google"}
-PROVIDER_PACKAGES = {"aws": "aws", "gcp": "google"}  # providers/<folder> by cloud
+BINDINGS = {"aws": "cdktf_cdktf_provider_aws", "gcp": "cdktf_cdktf_provider_google", "docker": "cdktf_cdktf_provider_docker"}
+PROVIDER_PACKAGES = {"aws": "aws", "gcp": "google", "docker": "docker"}  # providers/<folder> by target
 # Distributions whose versions are part of every stack's fingerprint (plus the cloud's bindings).
 TOOLCHAIN = ("cdktf", "jsii", "constructs", "typeguard")
 

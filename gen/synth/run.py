@@ -46,7 +46,7 @@ Progress = Callable[[int, int, str, str], None]
 class StackResult:
     name: str
     environment: str
-    cloud: str
+    cloud: str  # the target: aws | gcp | docker
     resources: int
     path: str  # the stack file under the output folder as the user named it
     status: str = SYNTHESIZED  # or UP_TO_DATE
@@ -100,19 +100,19 @@ def _no_cycle_collection():
 
 def _build_and_synth(jobs: list[tuple[int, Environment]], total: int, scratch: Path,
                      progress: Progress | None) -> Built:
-    builders = _builders({env.cloud for _, env in jobs})
+    builders = _builders({env.target for _, env in jobs})
     from cdktf import App, TerraformStack
 
     built = {}
     (scratch / "cdktf").mkdir(parents=True, exist_ok=True)  # cdktf makes only the last folder
     for index, env in jobs:
         if progress:
-            progress(index, total, env.stack_name, env.cloud)
+            progress(index, total, env.stack_name, env.target)
         cdktf_out = scratch / "cdktf" / env.stack_name
         app = App(outdir=str(cdktf_out), stack_traces=False, skip_validation=False)
         stack = TerraformStack(app, env.stack_name)
         _REFERENCES.clear()
-        builders[env.cloud](stack, env)
+        builders[env.target](stack, env)
         app.synth()
         cdktf_file = cdktf_out / STACKS / env.stack_name / STACK_FILE
         if not cdktf_file.is_file():
@@ -149,7 +149,7 @@ def _synth_all(jobs: list[tuple[int, Environment]], total: int, scratch: Path,
     forked child must not share it) or the platform cannot fork."""
     import multiprocessing
 
-    clouds = sorted({env.cloud for _, env in jobs})
+    clouds = sorted({env.target for _, env in jobs})
     if len(clouds) < 2 or _node_started() or "fork" not in multiprocessing.get_all_start_methods():
         return _synth_in_process(jobs, total, scratch, progress)
     context = multiprocessing.get_context("fork")
@@ -159,7 +159,7 @@ def _synth_all(jobs: list[tuple[int, Environment]], total: int, scratch: Path,
     for cloud in clouds:
         receive, send = context.Pipe(duplex=False)
         child = context.Process(target=_synth_in_child, name=f"gen-synth-{cloud}",
-                                args=([j for j in jobs if j[1].cloud == cloud], total, scratch, progress, send))
+                                args=([j for j in jobs if j[1].target == cloud], total, scratch, progress, send))
         child.start()
         send.close()
         children.append((cloud, child, receive))
@@ -197,7 +197,7 @@ def synth_environments(environments: list[Environment], out_dir: Path, force: bo
         if record is None:
             stale.append((env, print_))
         else:
-            results[env.stack_name] = StackResult(env.stack_name, env.name, env.cloud, int(record.get("resources", 0)),
+            results[env.stack_name] = StackResult(env.stack_name, env.name, env.target, int(record.get("resources", 0)),
                                                   _shown_path(out_dir, env), UP_TO_DATE)
     if stale:
         scratch, lock = claim_scratch(out_dir)
@@ -208,7 +208,7 @@ def synth_environments(environments: list[Environment], out_dir: Path, force: bo
                 resources, sha256 = built[env.stack_name]
                 _write_json(scratch / "new" / env.stack_name / FINGERPRINT_FILE, {
                     "fingerprint": print_, "format": FINGERPRINT_FORMAT, "resources": resources, "sha256": sha256})
-                results[env.stack_name] = StackResult(env.stack_name, env.name, env.cloud, resources,
+                results[env.stack_name] = StackResult(env.stack_name, env.name, env.target, resources,
                                                       _shown_path(out_dir, env))
             _publish(scratch, out_dir, [env.stack_name for env, _ in stale])
         finally:
@@ -223,7 +223,7 @@ def _shown_path(out_dir: Path, env: Environment) -> str:
 
 def synthesize(app_path: Path, out_dir: Path, env_names: list[str] | None = None,
                from_env: str | None = None) -> list[StackResult]:
-    """Validate a model file and synthesize its environments (all cloud ones by default) into out_dir."""
+    """Validate a model file and synthesize its environments (all but preview templates by default) into out_dir."""
     from gen.model.validate import load_app
 
     selection = select(load_app(app_path), env_names, from_env)

@@ -15,11 +15,8 @@ class Selection:
     skipped: list[tuple[str, str]]  # (environment, why it is left out)
 
 
-LOCAL_NOT_YET = "local environments are not supported yet (they come with the local provider)"
-
-
 def select(app, names: list[str] | None, from_env: str | None = None) -> Selection:
-    """The environments a synth covers: the named ones, or every cloud environment of the model.
+    """The environments a synth covers: the named ones, or every environment of the model (cloud and local).
 
     A preview environment is a template: it is synthesized as `pr:<number>`, never by itself.
     """
@@ -29,9 +26,7 @@ def select(app, names: list[str] | None, from_env: str | None = None) -> Selecti
     if not names:
         environments, skipped = [], []
         for spec in app.environments.values():
-            if spec.type == "local":
-                skipped.append((spec.name, LOCAL_NOT_YET))
-            elif spec.type == "preview":
+            if spec.type == "preview":
                 skipped.append((spec.name, "a preview template: synthesize one with --env pr:<number>"))
             else:
                 environments.append(resolve(app, spec.name))
@@ -39,8 +34,6 @@ def select(app, names: list[str] | None, from_env: str | None = None) -> Selecti
     environments = []
     for name in dict.fromkeys(names):
         env = resolve(app, name, from_env)
-        if env.type == "local":
-            raise InputError(f"{name}: {LOCAL_NOT_YET}")
         if env.type == "preview" and env.pull_request is None:
             raise InputError(f"{name}: is the template for preview environments; synthesize one with --env pr:<number>")
         environments.append(env)

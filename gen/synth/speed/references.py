@@ -155,7 +155,7 @@ def _answer_references_in_python(cls: type, data: bool) -> None:
 
 
 # A string attribute of a resource per cloud: (module, property), for check_light_loading.
-_SAMPLE_REFERENCE = {"aws": ("s3_bucket", "arn"), "gcp": ("storage_bucket", "url")}
+_SAMPLE_REFERENCE = {"aws": ("s3_bucket", "arn"), "gcp": ("storage_bucket", "url"), "docker": ("volume", "mountpoint")}
 
 
 def reference_problems(cloud: str, package: str, folder: Path) -> tuple[str, list[str]]:
