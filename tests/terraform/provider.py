@@ -1,0 +1,264 @@
+"""A stand-in Terraform provider that knows a real provider's schema and nothing else.
+
+Terraform core loads it like any provider (go-plugin over gRPC, protocol 6, with the
+messages of the `tf` package) and does its own checking against the schema it serves:
+unknown and missing arguments, types, block counts, references to attributes. The
+provider itself accepts every configuration, plans a create with each computed attribute
+the configuration leaves null unknown, keeps prior values on update, and answers data
+sources with plausible known values (strings named after the attribute, three elements in
+a list). It never calls a cloud, and refuses to apply.
+
+Run as `python -m tests.terraform.provider SCHEMA.pb`: Terraform starts it so from the
+plugin mirror (tests/terraform/core.py writes the launcher), or `--serve SOCKET` keeps one
+process warm for many Terraform runs (TF_REATTACH_PROVIDERS).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+from concurrent import futures
+from pathlib import Path
+
+import msgpack
+from tf.gen import tfplugin_pb2 as pb
+
+_NESTING = {"single": pb.Schema.NestedBlock.SINGLE, "list": pb.Schema.NestedBlock.LIST,
+            "set": pb.Schema.NestedBlock.SET, "map": pb.Schema.NestedBlock.MAP}
+_UNKNOWN = msgpack.ExtType(0, b"")
+
+
+def schema_message(document: dict) -> pb.GetProviderSchema.Response:
+    """The GetProviderSchema answer for a `terraform providers schema -json` document (one provider)."""
+    (provider,) = document["provider_schemas"].values()
+
+    def block(value: dict) -> pb.Schema.Block:
+        return pb.Schema.Block(
+            attributes=[pb.Schema.Attribute(
+                name=name, type=json.dumps(a["type"], separators=(",", ":")).encode(),
+                required=a.get("required", False), optional=a.get("optional", False),
+                computed=a.get("computed", False), sensitive=a.get("sensitive", False))
+                for name, a in value.get("attributes", {}).items()],
+            block_types=[pb.Schema.NestedBlock(
+                type_name=name, block=block(b["block"]), nesting=_NESTING[b["nesting_mode"]],
+                min_items=b.get("min_items", 0), max_items=b.get("max_items", 0))
+                for name, b in value.get("block_types", {}).items()])
+
+    def schema(value: dict) -> pb.Schema:
+        return pb.Schema(version=value.get("version", 0), block=block(value["block"]))
+
+    return pb.GetProviderSchema.Response(
+        provider=schema(provider["provider"]),
+        provider_meta=pb.Schema(block=pb.Schema.Block()),
+        resource_schemas={k: schema(v) for k, v in provider["resource_schemas"].items()},
+        data_source_schemas={k: schema(v) for k, v in provider["data_source_schemas"].items()},
+        server_capabilities=pb.ServerCapabilities(plan_destroy=True, get_provider_schema_optional=True),
+    )
+
+
+# ----- values: msgpack as Terraform sends it, walked along the schema -----
+
+def _decode(value: pb.DynamicValue):
+    if value.msgpack:
+        return msgpack.unpackb(value.msgpack, raw=False, strict_map_key=False)
+    if value.json:
+        return json.loads(value.json)
+    return None
+
+
+def _encode(value) -> pb.DynamicValue:
+    return pb.DynamicValue(msgpack=msgpack.packb(value, use_bin_type=True))
+
+
+def _plan_block(block: pb.Schema.Block, proposed):
+    """`proposed` with every computed attribute left null made unknown, in nested blocks too."""
+    if not isinstance(proposed, dict):
+        return proposed
+    planned = dict(proposed)
+    for attribute in block.attributes:
+        if attribute.computed and planned.get(attribute.name) is None:
+            planned[attribute.name] = _UNKNOWN
+    for nested in block.block_types:
+        value = planned.get(nested.type_name)
+        if isinstance(value, list):
+            planned[nested.type_name] = [_plan_block(nested.block, v) for v in value]
+        elif isinstance(value, dict) and nested.nesting == pb.Schema.NestedBlock.MAP:
+            planned[nested.type_name] = {k: _plan_block(nested.block, v) for k, v in value.items()}
+        elif isinstance(value, dict):
+            planned[nested.type_name] = _plan_block(nested.block, value)
+    return planned
+
+
+def plausible(name: str, type_):
+    """A known value of `type_` for a computed attribute called `name`."""
+    if type_ == "string":
+        if name.endswith("arn"):
+            return f"arn:aws:fake:us-east-1:123456789012:{name}"
+        if name in ("account_id", "owner_id", "number"):
+            return "123456789012"
+        return f"fake-{name.replace('_', '-')}"
+    if type_ == "number":
+        return 1
+    if type_ == "bool":
+        return False
+    if type_ == "dynamic":
+        return None
+    kind, inner = type_[0], type_[1]
+    if kind in ("list", "set"):
+        if inner == "string":
+            return [f"fake-{name.replace('_', '-')}-{i}" for i in range(3)]
+        if inner == "number":
+            return [1, 2, 3]
+        return [plausible(name, inner)]
+    if kind == "map":
+        return {}
+    if kind == "object":
+        return {k: plausible(k, t) for k, t in inner.items()}
+    return None
+
+
+def _read_block(block: pb.Schema.Block, config):
+    """The state a data source reads: the configuration, computed nulls given plausible values."""
+    if not isinstance(config, dict):
+        return config
+    state = dict(config)
+    for attribute in block.attributes:
+        if attribute.computed and state.get(attribute.name) is None:
+            type_ = json.loads(attribute.type)
+            value = plausible(attribute.name, type_)
+            state[attribute.name] = value if type_ != "dynamic" else None
+    for nested in block.block_types:
+        value = state.get(nested.type_name)
+        if isinstance(value, list):
+            state[nested.type_name] = [_read_block(nested.block, v) for v in value]
+        elif isinstance(value, dict) and nested.nesting == pb.Schema.NestedBlock.MAP:
+            state[nested.type_name] = {k: _read_block(nested.block, v) for k, v in value.items()}
+        elif isinstance(value, dict):
+            state[nested.type_name] = _read_block(nested.block, value)
+    return state
+
+
+def _error(summary: str, detail: str = "") -> list:
+    return [pb.Diagnostic(severity=pb.Diagnostic.ERROR, summary=summary, detail=detail)]
+
+
+def servicer(schema: pb.GetProviderSchema.Response):
+    from tf.gen import tfplugin_pb2_grpc as rpc
+
+    class Provider(rpc.ProviderServicer):
+        def GetMetadata(self, request, context):
+            return pb.GetMetadata.Response(server_capabilities=schema.server_capabilities)
+
+        def GetProviderSchema(self, request, context):
+            return schema
+
+        def ValidateProviderConfig(self, request, context):
+            return pb.ValidateProviderConfig.Response()
+
+        def ValidateResourceConfig(self, request, context):
+            return pb.ValidateResourceConfig.Response()
+
+        def ValidateDataResourceConfig(self, request, context):
+            return pb.ValidateDataResourceConfig.Response()
+
+        def ConfigureProvider(self, request, context):
+            return pb.ConfigureProvider.Response()
+
+        def UpgradeResourceState(self, request, context):
+            state = json.loads(request.raw_state.json) if request.raw_state.json else None
+            return pb.UpgradeResourceState.Response(upgraded_state=_encode(state))
+
+        def ReadResource(self, request, context):
+            return pb.ReadResource.Response(new_state=request.current_state, private=request.private)
+
+        def PlanResourceChange(self, request, context):
+            proposed = _decode(request.proposed_new_state)
+            if proposed is None:  # destroy
+                return pb.PlanResourceChange.Response(planned_state=request.proposed_new_state)
+            block = schema.resource_schemas[request.type_name].block
+            return pb.PlanResourceChange.Response(planned_state=_encode(_plan_block(block, proposed)))
+
+        def ApplyResourceChange(self, request, context):
+            return pb.ApplyResourceChange.Response(diagnostics=_error(
+                "This provider only plans", "tests/terraform stands in for the real provider."))
+
+        def ImportResourceState(self, request, context):
+            return pb.ImportResourceState.Response(diagnostics=_error("This provider cannot import"))
+
+        def MoveResourceState(self, request, context):
+            return pb.MoveResourceState.Response(diagnostics=_error("This provider cannot move state"))
+
+        def ReadDataSource(self, request, context):
+            block = schema.data_source_schemas[request.type_name].block
+            return pb.ReadDataSource.Response(state=_encode(_read_block(block, _decode(request.config))))
+
+        def GetFunctions(self, request, context):
+            return pb.GetFunctions.Response()
+
+        def StopProvider(self, request, context):
+            return pb.StopProvider.Response()
+
+    return Provider()
+
+
+def _server(schema: pb.GetProviderSchema.Response, stop):
+    import grpc
+    from tf.gen import grpc_controller_pb2 as controller_pb
+    from tf.gen import grpc_controller_pb2_grpc as controller_rpc
+    from tf.gen import grpc_stdio_pb2_grpc as stdio_rpc
+    from tf.gen import tfplugin_pb2_grpc as rpc
+
+    class Controller(controller_rpc.GRPCControllerServicer):
+        def Shutdown(self, request, context):
+            stop()
+            return controller_pb.Empty()
+
+    class Stdio(stdio_rpc.GRPCStdioServicer):
+        def StreamStdio(self, request, context):
+            return iter(())
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    rpc.add_ProviderServicer_to_server(servicer(schema), server)
+    controller_rpc.add_GRPCControllerServicer_to_server(Controller(), server)
+    stdio_rpc.add_GRPCStdioServicer_to_server(Stdio(), server)
+    return server
+
+
+def load(path: Path) -> pb.GetProviderSchema.Response:
+    return pb.GetProviderSchema.Response.FromString(Path(path).read_bytes())
+
+
+def main(argv: list[str]) -> int:
+    import threading
+
+    import grpc
+
+    schema = load(Path(argv[0]))
+    done = threading.Event()
+    server = _server(schema, done.set)
+    if argv[1:2] == ["--serve"]:  # warm: plain unix socket, Terraform reattaches to it
+        socket = argv[2]
+        server.add_insecure_port(f"unix://{socket}")
+        server.start()
+        print("ready", flush=True)
+        sys.stdin.read()  # the parent closes stdin to stop us
+        server.stop(grace=0)
+        return 0
+    # Started by Terraform: go-plugin handshake with the TLS certificate Terraform expects.
+    cert_dir = Path(argv[1])
+    key, cert = (cert_dir / "key.pem").read_bytes(), (cert_dir / "cert.pem").read_bytes()
+    socket = Path(os.environ.get("TMPDIR", "/tmp")) / f"gen-tf-{os.getpid()}.sock"
+    server.add_secure_port(f"unix://{socket}", grpc.ssl_server_credentials([(key, cert)]))
+    server.start()
+    der = (cert_dir / "cert.der").read_bytes()
+    print(f"1|6|unix|{socket}|grpc|{base64.b64encode(der).decode().rstrip('=')}", flush=True)
+    done.wait()
+    server.stop(grace=0.2)
+    socket.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
