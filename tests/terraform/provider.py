@@ -3,14 +3,15 @@
 Terraform core loads it like any provider (go-plugin over gRPC, protocol 6, with the
 messages of the `tf` package) and does its own checking against the schema it serves:
 unknown and missing arguments, types, block counts, references to attributes. The
-provider itself accepts every configuration, plans a create with each computed attribute
-the configuration leaves null unknown, keeps prior values on update, and answers data
-sources with plausible known values (strings named after the attribute, three elements in
-a list). It never calls a cloud, and refuses to apply.
+provider adds the one check the real aws and google providers make in their SDK on every
+configuration, in the SDK's words: no value for a computed-only attribute. It plans a
+create with each computed attribute the configuration leaves null unknown, keeps prior
+values on update, and answers data sources with plausible known values (strings named
+after the attribute, three elements in a list). It never calls a cloud and refuses to
+apply.
 
-Run as `python -m tests.terraform.provider SCHEMA.pb`: Terraform starts it so from the
-plugin mirror (tests/terraform/core.py writes the launcher), or `--serve SOCKET` keeps one
-process warm for many Terraform runs (TF_REATTACH_PROVIDERS).
+Terraform starts it from the plugin mirror (core.py writes the launcher):
+`python -m tests.terraform.provider SCHEMA.pb CERTIFICATE-FOLDER`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from tf.gen import tfplugin_pb2 as pb
 
 _NESTING = {"single": pb.Schema.NestedBlock.SINGLE, "list": pb.Schema.NestedBlock.LIST,
             "set": pb.Schema.NestedBlock.SET, "map": pb.Schema.NestedBlock.MAP}
-_UNKNOWN = msgpack.ExtType(0, b"")
+_UNKNOWN = msgpack.ExtType(0, b"\x00")  # how cty encodes an unknown value
 
 
 def schema_message(document: dict) -> pb.GetProviderSchema.Response:
@@ -140,6 +141,36 @@ def _read_block(block: pb.Schema.Block, config):
     return state
 
 
+def _unconfigurable(block: pb.Schema.Block, config, path: list) -> list:
+    """An error per computed-only attribute the configuration sets, as the providers' SDK words it."""
+    if not isinstance(config, dict):
+        return []
+    found = []
+    for attribute in block.attributes:
+        if attribute.computed and not attribute.optional and config.get(attribute.name) is not None:
+            steps = [*path, pb.AttributePath.Step(attribute_name=attribute.name)]
+            found.append(pb.Diagnostic(
+                severity=pb.Diagnostic.ERROR, summary="Value for unconfigurable attribute",
+                detail=f"Can't configure a value for {json.dumps(attribute.name)}: its value will be "
+                       "decided automatically based on the result of applying this configuration.",
+                attribute=pb.AttributePath(steps=steps)))
+    for nested in block.block_types:
+        value = config.get(nested.type_name)
+        step = pb.AttributePath.Step(attribute_name=nested.type_name)
+        if isinstance(value, list):
+            for i, element in enumerate(value):
+                index = [pb.AttributePath.Step(element_key_int=i)] \
+                    if nested.nesting == pb.Schema.NestedBlock.LIST else []
+                found += _unconfigurable(nested.block, element, [*path, step, *index])
+        elif isinstance(value, dict) and nested.nesting == pb.Schema.NestedBlock.MAP:
+            for key, element in value.items():
+                found += _unconfigurable(nested.block, element,
+                                         [*path, step, pb.AttributePath.Step(element_key_string=key)])
+        elif isinstance(value, dict):
+            found += _unconfigurable(nested.block, value, [*path, step])
+    return found
+
+
 def _error(summary: str, detail: str = "") -> list:
     return [pb.Diagnostic(severity=pb.Diagnostic.ERROR, summary=summary, detail=detail)]
 
@@ -155,13 +186,18 @@ def servicer(schema: pb.GetProviderSchema.Response):
             return schema
 
         def ValidateProviderConfig(self, request, context):
-            return pb.ValidateProviderConfig.Response()
+            return pb.ValidateProviderConfig.Response(
+                diagnostics=_unconfigurable(schema.provider.block, _decode(request.config), []))
 
         def ValidateResourceConfig(self, request, context):
-            return pb.ValidateResourceConfig.Response()
+            block = schema.resource_schemas[request.type_name].block
+            return pb.ValidateResourceConfig.Response(
+                diagnostics=_unconfigurable(block, _decode(request.config), []))
 
         def ValidateDataResourceConfig(self, request, context):
-            return pb.ValidateDataResourceConfig.Response()
+            block = schema.data_source_schemas[request.type_name].block
+            return pb.ValidateDataResourceConfig.Response(
+                diagnostics=_unconfigurable(block, _decode(request.config), []))
 
         def ConfigureProvider(self, request, context):
             return pb.ConfigureProvider.Response()
@@ -238,18 +274,11 @@ def main(argv: list[str]) -> int:
     schema = load(Path(argv[0]))
     done = threading.Event()
     server = _server(schema, done.set)
-    if argv[1:2] == ["--serve"]:  # warm: plain unix socket, Terraform reattaches to it
-        socket = argv[2]
-        server.add_insecure_port(f"unix://{socket}")
-        server.start()
-        print("ready", flush=True)
-        sys.stdin.read()  # the parent closes stdin to stop us
-        server.stop(grace=0)
-        return 0
-    # Started by Terraform: go-plugin handshake with the TLS certificate Terraform expects.
+    # go-plugin's handshake: Terraform connects over TLS and trusts the certificate named here.
     cert_dir = Path(argv[1])
     key, cert = (cert_dir / "key.pem").read_bytes(), (cert_dir / "cert.pem").read_bytes()
     socket = Path(os.environ.get("TMPDIR", "/tmp")) / f"gen-tf-{os.getpid()}.sock"
+    socket.unlink(missing_ok=True)
     server.add_secure_port(f"unix://{socket}", grpc.ssl_server_credentials([(key, cert)]))
     server.start()
     der = (cert_dir / "cert.der").read_bytes()

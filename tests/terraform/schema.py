@@ -31,8 +31,6 @@ from importlib.metadata import version as dist_version
 from importlib.util import find_spec
 from pathlib import Path
 
-FORMAT = 2  # bump when the rebuilt schema changes for the same binding version
-
 # The bindings gen pins, by Terraform provider source address.
 BINDINGS = {
     "registry.terraform.io/hashicorp/aws": "cdktf_cdktf_provider_aws",
@@ -331,14 +329,3 @@ def _tarball(module: str) -> Path:
 
 def binding_version(module: str) -> str:
     return dist_version(module.replace("_", "-"))
-
-
-def cached(module: str, cache: Path) -> Path:
-    """The rebuilt schema of `module`, kept in `cache` keyed on the binding's version."""
-    path = cache / f"schema-{module}-{binding_version(module)}-v{FORMAT}.json"
-    if not path.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        scratch = path.with_suffix(f".{__import__('os').getpid()}.tmp")
-        scratch.write_text(json.dumps(rebuild(module), separators=(",", ":")), "utf-8")
-        scratch.replace(path)
-    return path
