@@ -16,6 +16,7 @@ import sys
 import pytest
 
 from conftest import EXAMPLES, GOLDEN, ROOT
+from tests.terraform import TerraformError
 from tests.terraform.schema import BINDINGS, binding_version, rebuild
 
 GOLDEN_STACKS = sorted(GOLDEN.glob("*/*.tf.json"))
@@ -151,6 +152,13 @@ BROKEN = [  # (id, stack, fault, Terraform's summary, part of its detail)
      "Too many deployment_circuit_breaker blocks", 'No more than 1 "deployment_circuit_breaker" blocks'),
     ("aws-read-only", "shop-prod-aws", _set(f"{AWS_CLUSTER}.arn", "arn:aws:ecs:us-east-1:1:cluster/x"),
      "Value for unconfigurable attribute", 'Can\'t configure a value for "arn"'),
+    ("aws-undeclared-resource", "shop-prod-aws",
+     _set(f"{AWS_SERVICE}.cluster", "${aws_ecs_cluster.nowhere.arn}"),
+     "Reference to undeclared resource", 'A managed resource "aws_ecs_cluster" "nowhere" has not been declared'),
+    ("aws-cycle", "shop-prod-aws", _set(f"{AWS_CLUSTER}.name", "${aws_ecs_service.api_service.name}"),
+     "Cycle: aws_ecs_service.api_service, aws_ecs_cluster.cluster", ""),
+    ("aws-function-arguments", "shop-prod-aws", _set(f"{AWS_CLUSTER}.name", "${lower(\"a\", \"b\")}"),
+     "Too many function arguments", 'Function "lower" expects only 1 argument(s).'),
     ("google-unknown-argument", "shop-staging-gcp",
      _set("resource.google_pubsub_topic.order_created_topic.retention", "7d"),
      "Extraneous JSON object property", 'No argument or block type is named "retention".'),
@@ -205,7 +213,8 @@ def test_terraform_validate_refuses_broken_stack(broken_diagnostics, case, summa
     diagnostics = broken_diagnostics[case]
     assert [(d.severity, d.summary) for d in diagnostics] == [("error", summary)], [str(d) for d in diagnostics]
     assert detail in diagnostics[0].detail
-    assert diagnostics[0].filename == "cdk.tf.json" and diagnostics[0].line
+    if case != "aws-cycle":  # a cycle is between resources, not at a line
+        assert diagnostics[0].filename == "cdk.tf.json" and diagnostics[0].line
 
 
 # ----- plan the shop, and review the plan end to end -----
@@ -276,3 +285,10 @@ def test_terraform_plans_the_docker_stack(terraform):
     assert set(changes) == {"docker_network.app", "docker_image.api", "docker_container.api"}
     assert changes["docker_container.api"]["after"]["env"] == ["PORT=8080"]
     assert changes["docker_container.api"]["after_unknown"]["image"] is True
+
+
+def test_a_provider_version_the_bindings_do_not_have_fails_init(terraform):
+    stack = _stack("shop-prod-aws")
+    stack["terraform"]["required_providers"]["aws"]["version"] = "6.26.0"
+    with pytest.raises(TerraformError, match="no available releases match the given constraints 6.26.0"):
+        terraform.validate(stack)
