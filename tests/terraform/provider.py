@@ -266,26 +266,107 @@ def load(path: Path) -> pb.GetProviderSchema.Response:
     return pb.GetProviderSchema.Response.FromString(Path(path).read_bytes())
 
 
-def main(argv: list[str]) -> int:
+def _serve(schema: pb.GetProviderSchema.Response, certificate: Path, out, watch=None) -> None:
+    """Serve one Terraform run: go-plugin's handshake line to `out`, then gRPC until Shutdown.
+
+    Terraform connects over TLS and trusts the certificate the handshake names. `watch`, a
+    socket to the launcher, ends the provider when the launcher goes away.
+    """
     import threading
 
     import grpc
 
-    schema = load(Path(argv[0]))
     done = threading.Event()
     server = _server(schema, done.set)
-    # go-plugin's handshake: Terraform connects over TLS and trusts the certificate named here.
-    cert_dir = Path(argv[1])
-    key, cert = (cert_dir / "key.pem").read_bytes(), (cert_dir / "cert.pem").read_bytes()
+    key, cert = (certificate / "key.pem").read_bytes(), (certificate / "cert.pem").read_bytes()
     socket = Path(os.environ.get("TMPDIR", "/tmp")) / f"gen-tf-{os.getpid()}.sock"
     socket.unlink(missing_ok=True)
     server.add_secure_port(f"unix://{socket}", grpc.ssl_server_credentials([(key, cert)]))
     server.start()
-    der = (cert_dir / "cert.der").read_bytes()
-    print(f"1|6|unix|{socket}|grpc|{base64.b64encode(der).decode().rstrip('=')}", flush=True)
+    der = base64.b64encode((certificate / "cert.der").read_bytes()).decode().rstrip("=")
+    out.write(f"1|6|unix|{socket}|grpc|{der}\n".encode())
+    out.flush()
+    if watch is not None:
+        threading.Thread(target=lambda: (watch.recv(1), done.set()), daemon=True).start()
     done.wait()
     server.stop(grace=0.2)
     socket.unlink(missing_ok=True)
+
+
+def zygote(path: str) -> int:
+    """The warm provider: grpc imported and schemas loaded once, a fork per Terraform run.
+
+    Python and grpc take about 0.3 s of CPU to start, more than Terraform's own validate of a
+    stack; a fork takes a few milliseconds. The launcher in the mirror asks over `path`
+    (one line: the schema, one line: the certificate folder) and passes the handshake on.
+    Ends when its stdin closes.
+    """
+    import selectors
+    import signal
+    import socket as sockets
+
+    import grpc  # noqa: F401  (imported before forking: that is the point)
+    from tf.gen import grpc_controller_pb2_grpc, grpc_stdio_pb2_grpc, tfplugin_pb2_grpc  # noqa: F401
+
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forks are reaped by the kernel
+    loaded: dict[str, pb.GetProviderSchema.Response] = {}
+    listener = sockets.socket(sockets.AF_UNIX)
+    Path(path).unlink(missing_ok=True)
+    listener.bind(path)
+    listener.listen(64)
+    events = selectors.DefaultSelector()
+    events.register(listener, selectors.EVENT_READ)
+    events.register(sys.stdin, selectors.EVENT_READ)
+    print("ready", flush=True)
+    while True:
+        if any(key.fileobj is sys.stdin for key, _ in events.select()):
+            break
+        connection, _ = listener.accept()
+        with connection.makefile("rb") as request:
+            schema_path, certificate = request.readline().decode().strip(), request.readline().decode().strip()
+        if schema_path not in loaded:
+            loaded[schema_path] = load(Path(schema_path))
+        if os.fork() == 0:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            listener.close()
+            try:
+                _serve(loaded[schema_path], Path(certificate), connection.makefile("wb"), connection)
+            finally:
+                os._exit(0)
+        connection.close()
+    Path(path).unlink(missing_ok=True)
+    return 0
+
+
+# The program the mirror's launcher runs (`python -SEs LAUNCHER SCHEMA CERTIFICATE ROOT`),
+# kept free of imports beyond the standard library's few so it starts in milliseconds.
+LAUNCHER = """\
+import os, socket, sys
+schema, certificate, root = sys.argv[1:4]
+zygote = os.environ.get("GEN_TF_ZYGOTE")
+if zygote:
+    try:
+        connection = socket.socket(socket.AF_UNIX)
+        connection.connect(zygote)
+        connection.sendall(f"{schema}\\n{certificate}\\n".encode())
+        answer = connection.makefile("rb")
+        handshake = answer.readline()
+    except OSError:
+        handshake = b""
+    if handshake:
+        sys.stdout.buffer.write(handshake)
+        sys.stdout.flush()
+        answer.read()  # until the provider stops
+        sys.exit(0)
+os.execve(sys.executable, [sys.executable, "-m", "tests.terraform.provider", schema, certificate],
+          {**os.environ, "PYTHONPATH": root})
+"""
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--zygote"]:
+        return zygote(argv[1])
+    _serve(load(Path(argv[0])), Path(argv[1]), sys.stdout.buffer)
     return 0
 
 
