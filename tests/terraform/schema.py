@@ -46,7 +46,6 @@ _HCL_ENTRY = re.compile(
     r' +type: "(\w+)",\n +storageClassType: "(\w+)",')
 _HCL_NAME = re.compile(r'"?([^":\s]+)"?: $')
 _GETTER = re.compile(r"\n    get (\w+)\(\) \{\n        return (.+?);\n    \}(?=\n)")
-_GETTER_FLAGS = re.compile(r"\n    " + _FLAGS + r"\n    get (\w+)\(\)")
 _SETTER = re.compile(r"\n    set (\w+)\(value\) \{(?=\n)")
 _NEW = re.compile(r"\n        " + _FLAGS + r"\n        this\._(\w+) = new (?:[\w$]+\.)*(\w+)"
                   r'\(this, "([^"]+)"(?:, (true|false))?\);(?=\n)')
@@ -79,7 +78,6 @@ _MAP_CLASSES = {"StringMap": ["map", "string"], "NumberMap": ["map", "number"],
 class _Class:
     base: str
     getters: dict = field(default_factory=dict)       # camel -> return expression
-    getter_flags: dict = field(default_factory=dict)  # camel -> (computed, optional, required)
     setters: set = field(default_factory=set)
     news: dict = field(default_factory=dict)          # camel field -> (tf name, class, wraps set, flags)
     hcl: list | None = None                           # synthesizeHclAttributes entries
@@ -128,9 +126,8 @@ def _read_js(folder: _Folder, text: str) -> None:
     for match, body in _bodies(text, _CLASS):
         cls = _Class(base=match.group(2))
         cls.getters = dict(_GETTER.findall(body))
-        cls.getter_flags = {m[4]: _flags(m[1:4]) for m in _GETTER_FLAGS.findall(body)}
         cls.setters = set(_SETTER.findall(body))
-        for tf, c, o, r, camel, ctor, name, wraps in _NEW.findall(body):
+        for _, c, o, r, camel, ctor, name, wraps in _NEW.findall(body):
             cls.news[camel] = (name, ctor, wraps == "true", _flags((c, o, r)))
         cls.one_of_list = "super(terraformResource, terraformAttribute, false, 0);" in body
         start = body.find("    synthesizeHclAttributes() {")
@@ -183,10 +180,11 @@ class _Builder:
             if required:
                 attribute["required"] = True
             else:
+                # cdktf does not say whether an optional simple attribute is also computed:
+                # taken to be (it plans unknown, not null); complex ones carry the flag.
                 attribute["optional"] = True
-                attribute["computed"] = True if not complex_ else computed
-                if not attribute["computed"]:
-                    del attribute["computed"]
+                if computed or not complex_:
+                    attribute["computed"] = True
             attributes[name] = attribute
         for camel, expr in (cls.getters.items() if cls else ()):
             if camel in cls.setters or camel == "internalValue" or expr.endswith(".internalValue"):
