@@ -201,6 +201,9 @@ class Terraform:
             from tests.terraform.provider import schema_message
 
             self._write(message_path, schema_message(document).SerializeToString())
+        for stale in self.cache.glob(f"schema-{schemas.BINDINGS[address]}-*"):
+            if stale not in (document_path, message_path):
+                stale.unlink(missing_ok=True)  # another binding version, or older code
         version = document["provider_version"]
         name = address.rsplit("/", 1)[1]
         from tests.terraform.provider import LAUNCHER
