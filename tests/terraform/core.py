@@ -150,8 +150,8 @@ class Terraform:
     """
 
     def __init__(self, cache: Path, scratch: Path, workers: int | None = None, warm: bool = True):
-        self.cache = Path(cache)
-        self.scratch = Path(scratch)
+        self.cache = Path(cache).resolve()  # Terraform runs in other folders
+        self.scratch = Path(scratch).resolve()
         self.scratch.mkdir(parents=True, exist_ok=True)
         self.workers_wanted = max(1, workers or min(os.cpu_count() or 1, 4))
         self._workers: list[_Worker] = []
