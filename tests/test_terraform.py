@@ -156,7 +156,7 @@ BROKEN = [  # (id, stack, fault, Terraform's summary, part of its detail)
      _set(f"{AWS_SERVICE}.cluster", "${aws_ecs_cluster.nowhere.arn}"),
      "Reference to undeclared resource", 'A managed resource "aws_ecs_cluster" "nowhere" has not been declared'),
     ("aws-cycle", "shop-prod-aws", _set(f"{AWS_CLUSTER}.name", "${aws_ecs_service.api_service.name}"),
-     "Cycle: aws_ecs_service.api_service, aws_ecs_cluster.cluster", ""),
+     "Cycle: aws_ecs_cluster.cluster, aws_ecs_service.api_service", ""),
     ("aws-function-arguments", "shop-prod-aws", _set(f"{AWS_CLUSTER}.name", "${lower(\"a\", \"b\")}"),
      "Too many function arguments", 'Function "lower" expects only 1 argument(s).'),
     ("google-unknown-argument", "shop-staging-gcp",
@@ -192,6 +192,13 @@ def _stack(name: str) -> dict:
     return json.loads((GOLDEN / "shop" / f"{name}.tf.json").read_text("utf-8"))
 
 
+def _in_order(summary: str) -> str:
+    """A cycle's members sorted: Terraform names them starting anywhere in the cycle."""
+    if summary.startswith("Cycle: "):
+        return "Cycle: " + ", ".join(sorted(summary[len("Cycle: "):].split(", ")))
+    return summary
+
+
 @pytest.fixture(scope="module")
 def broken_diagnostics(terraform):
     stacks = []
@@ -211,7 +218,8 @@ def test_the_unbroken_docker_stack_is_accepted(broken_diagnostics):
 @pytest.mark.parametrize("case,summary,detail", [(c[0], c[3], c[4]) for c in BROKEN], ids=[c[0] for c in BROKEN])
 def test_terraform_validate_refuses_broken_stack(broken_diagnostics, case, summary, detail):
     diagnostics = broken_diagnostics[case]
-    assert [(d.severity, d.summary) for d in diagnostics] == [("error", summary)], [str(d) for d in diagnostics]
+    assert [(d.severity, _in_order(d.summary)) for d in diagnostics] == [("error", summary)], \
+        [str(d) for d in diagnostics]
     assert detail in diagnostics[0].detail
     if case != "aws-cycle":  # a cycle is between resources, not at a line
         assert diagnostics[0].filename == "cdk.tf.json" and diagnostics[0].line
