@@ -265,6 +265,10 @@ def test_terraform_plans_every_resource_of_the_shop(shop_plans, env):
                     assert change["after"][key] == value, (type_name, name, key)
     if env == "prod":
         assert by_address["aws_ecs_cluster.cluster"]["after_unknown"]["arn"] is True
+        # data sources are read while planning; the stand-in answers placeholders
+        [zones] = [r for r in plan["prior_state"]["values"]["root_module"]["resources"]
+                   if r["address"] == "data.aws_availability_zones.available"]
+        assert zones["values"]["names"] == ["fake-names-0", "fake-names-1", "fake-names-2"]
 
 
 @pytest.mark.parametrize("env", SHOP_STACKS)
@@ -301,3 +305,18 @@ def test_a_provider_version_the_bindings_do_not_have_fails_init(terraform):
     stack["terraform"]["required_providers"]["aws"]["version"] = "6.26.0"
     with pytest.raises(TerraformError, match="no available releases match the given constraints 6.26.0"):
         terraform.validate(stack)
+
+
+def test_providers_started_afresh_give_the_same_diagnostics(terraform, tmp_path, request):
+    """Without the warm process (or when it is gone) each launcher starts its own provider."""
+    from tests.terraform import Terraform
+
+    stack = _stack("shop-prod-aws")
+    _set(f"{AWS_CLUSTER}.arn", "arn:aws:ecs:us-east-1:1:cluster/x")(stack)
+    fresh = Terraform(request.config.cache.mkdir("terraform"), tmp_path, workers=1, warm=False)
+    try:
+        found = fresh.validate(stack)
+    finally:
+        fresh.close()
+    assert [d.summary for d in found] == ["Value for unconfigurable attribute"]
+    assert found == terraform.validate(stack)
