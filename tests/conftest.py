@@ -71,9 +71,13 @@ def terraform(request, tmp_path_factory):
     `terraform.validate(stack)` gives Terraform's diagnostics ([] when valid), `validate_many(stacks)`
     a list of them, spread over the cores; `plan(stack)` / `plan_many(stacks)` the plan as
     `terraform show -json` gives it, or raise PlanFailed with the diagnostics. Rebuilt provider
-    schemas are kept in pytest's cache folder (.pytest_cache/d/terraform)."""
+    schemas are kept in pytest's cache folder (.pytest_cache/d/terraform), also when the CI runs
+    pytest with `-p no:cacheprovider`."""
     from tests.terraform import Terraform
 
-    core = Terraform(request.config.cache.mkdir("terraform"), tmp_path_factory.mktemp("terraform"))
+    cache = getattr(request.config, "cache", None)
+    folder = cache.mkdir("terraform") if cache is not None else ROOT / ".pytest_cache" / "d" / "terraform"
+    folder.mkdir(parents=True, exist_ok=True)
+    core = Terraform(folder, tmp_path_factory.mktemp("terraform"))
     yield core
     core.close()

@@ -133,3 +133,18 @@ def test_resources_grow_linearly_with_the_model(tmp_path, cloud):
     superlinear = {kind: (counts[2][kind], counts[4][kind], counts[8][kind])
                    for kind in counts[8] if counts[8][kind] - counts[4][kind] != 2 * (counts[4][kind] - counts[2][kind])}
     assert superlinear == {}, f"resource kinds that do not grow linearly (2, 4, 8 of each service): {superlinear}"
+
+
+@pytest.fixture(scope="module")
+def space_diagnostics(space, terraform):
+    """Terraform core's validate on every generated stack (tests/terraform: stand-in providers
+    with the bindings' schemas), in one batch spread over the cores."""
+    stacks = [(seed, name, stack) for seed in SEEDS for name, stack in sorted(space[seed].items())]
+    found = terraform.validate_many([stack for _, _, stack in stacks], names=[name for _, name, _ in stacks])
+    return {(seed, name): diagnostics for (seed, name, _), diagnostics in zip(stacks, found)}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_terraform_validate_accepts_every_generated_stack(space_diagnostics, space, seed):
+    for name in space[seed]:
+        assert [str(d) for d in space_diagnostics[(seed, name)]] == [], (seed, name)

@@ -288,7 +288,8 @@ def test_gen_review_reads_the_terraform_plan(shop_plans, env):
 def test_gen_review_text_of_the_production_plan(shop_plans):
     completed = run_gen("review", shop_plans["prod"][1], "--app", SHOP, "--env", "prod")
     assert completed.returncode == 3, completed.stderr
-    assert completed.stdout.startswith("Plan review: approval required\nResources: 150 to create\n")
+    resources = sum(len(rs) for rs in shop_plans["prod"][0]["resource"].values())
+    assert completed.stdout.startswith(f"Plan review: approval required\nResources: {resources} to create\n"), completed.stdout[:200]
     assert "environment prod requires manual approval of every change" in completed.stdout
 
 
@@ -313,7 +314,7 @@ def test_providers_started_afresh_give_the_same_diagnostics(terraform, tmp_path,
 
     stack = _stack("shop-prod-aws")
     _set(f"{AWS_CLUSTER}.arn", "arn:aws:ecs:us-east-1:1:cluster/x")(stack)
-    fresh = Terraform(request.config.cache.mkdir("terraform"), tmp_path, workers=1, warm=False)
+    fresh = Terraform(terraform.cache, tmp_path, workers=1, warm=False)
     try:
         found = fresh.validate(stack)
     finally:
