@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 # Stacks built in the test process keep the provider bindings' Python type checks, which gen
-# skips when it synthesizes for users (gen/synth.py, _lighten_bindings): a provider module
+# skips when it synthesizes for users (gen/synth/speed/bindings.py, _lighten_bindings): a provider module
 # passing a wrong type fails here with the argument's name. Programs the tests start get the
 # shipped behaviour (tests/test_synth.py, run_gen).
 os.environ["GEN_TYPE_CHECKS"] = "1"

@@ -10,9 +10,9 @@ the stack into the folder given and prints its cdk.tf.json.
 import sys
 from pathlib import Path
 
-from gen import synth
+from gen.synth.run import _builders
 
-synth._builders({"aws"})  # gen's Node set-up and lighter bindings, as for a real synth
+_builders({"aws"})  # gen's Node set-up and lighter bindings, as for a real synth
 
 import jsii  # noqa: E402 - the bindings load with the set-up above
 from cdktf import (App, Fn, IStringProducer, Lazy, TerraformCount, TerraformIterator, TerraformLocal,  # noqa: E402
