@@ -1,0 +1,84 @@
+"""`gen bootstrap`: golden stacks for both clouds, and that they make exactly what the
+environment stacks' backends and the generated workflows expect."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import EXAMPLES, GOLDEN
+
+CASES = [("shop", "prod"), ("shop", "staging"), ("shop", "preview"), ("gcp-preview-existing-network", "preview")]
+
+
+@pytest.fixture(scope="module")
+def stacks(tmp_path_factory) -> dict[tuple[str, str], dict]:
+    from gen.model.environments import resolve
+    from gen.model.validate import load_app
+    from gen.synth.bootstrap import synth_bootstrap
+
+    made = {}
+    for model, env_name in CASES:
+        out = tmp_path_factory.mktemp(f"bootstrap-{model}-{env_name}")
+        env = resolve(load_app(EXAMPLES / f"{model}.json"), env_name)
+        path = synth_bootstrap(env, "acme/shop", out)
+        made[(model, env_name)] = {"text": path.read_text("utf-8"), "env": env, "path": path}
+    return made
+
+
+@pytest.mark.parametrize("model,env_name", CASES)
+def test_bootstrap_matches_golden(stacks, update_goldens, model, env_name):
+    made = stacks[(model, env_name)]
+    golden = GOLDEN / "bootstrap" / model / f"{made['path'].parent.name}.tf.json"
+    if update_goldens:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(made["text"], "utf-8")
+    assert golden.exists(), f"no golden {golden}: run pytest --update-goldens and review it"
+    assert golden.read_text("utf-8") == made["text"], f"{golden.name} differs: review, then --update-goldens"
+
+
+def _resources(text: str) -> dict:
+    return json.loads(text)["resource"]
+
+
+def test_aws_bucket_is_the_backends_bucket_and_locked_down(stacks):
+    made = stacks[("shop", "prod")]
+    res = _resources(made["text"])
+    assert res["aws_s3_bucket"]["state"]["bucket"] == made["env"].state.bucket == "shop-tfstate-222222222222"
+    assert res["aws_s3_bucket"]["state"]["lifecycle"] == {"prevent_destroy": True}
+    assert res["aws_s3_bucket_versioning"]["state_versioning"]["versioning_configuration"] == {"status": "Enabled"}
+    assert all(res["aws_s3_bucket_public_access_block"]["state_public_access"][k] is True
+               for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+    policy = json.loads(res["aws_s3_bucket_policy"]["state_policy"]["policy"])
+    assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert json.loads(made["text"])["terraform"]["backend"] == {"local": {"path": "terraform.tfstate"}}
+
+
+def test_aws_roles_trust_what_the_workflows_assume(stacks):
+    from gen.ci.files import generate
+    from gen.model.validate import load_app
+
+    res = _resources(stacks[("shop", "prod")]["text"])
+    apply = json.loads(res["aws_iam_role"]["prod_ci_apply"]["assume_role_policy"])["Statement"][0]
+    assert apply["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == ["repo:acme/shop:environment:prod"]
+    plan = json.loads(res["aws_iam_role"]["prod_ci_plan"]["assume_role_policy"])["Statement"][0]
+    assert plan["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"] == [
+        "repo:acme/shop:pull_request", "repo:acme/shop:ref:refs/heads/*"]
+    workflows = "".join(generate(load_app(EXAMPLES / "shop.json"), "examples/shop.json", ".github/workflows").values())
+    for role in (res["aws_iam_role"]["prod_ci_apply"]["name"], res["aws_iam_role"]["prod_ci_plan"]["name"]):
+        assert f"arn:aws:iam::222222222222:role/{role}" in workflows
+
+
+def test_google_pool_admits_only_the_repository_and_apply_only_its_environment(stacks):
+    res = _resources(stacks[("shop", "staging")]["text"])
+    bucket = res["google_storage_bucket"]["state"]
+    assert bucket["name"] == stacks[("shop", "staging")]["env"].state.bucket
+    assert (bucket["uniform_bucket_level_access"], bucket["public_access_prevention"], bucket["versioning"]) == (
+        True, "enforced", {"enabled": True})
+    provider = res["google_iam_workload_identity_pool_provider"]["github_provider"]
+    assert provider["attribute_condition"] == "assertion.repository == 'acme/shop'"
+    members = res["google_service_account_iam_member"]
+    assert members["staging_ci_apply_federation"]["member"].endswith("/subject/repo:acme/shop:environment:staging")
+    roles = {m["role"] for m in res["google_project_iam_member"].values()}
+    assert "roles/owner" not in roles and "roles/editor" not in roles
