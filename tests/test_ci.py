@@ -201,3 +201,55 @@ def test_no_expression_reaches_a_script():
                     block, indent = True, len(line) - len(stripped)
                 elif re.match(r"(- )?run: ", stripped):
                     assert "${{" not in line, f"{model}/{name}: {line}"
+
+
+def test_the_schema_check_sees_a_wrong_key(tmp_path):
+    tool = _tool("GEN_CHECK_JSONSCHEMA", ROOT / ".venv-jsonschema" / "bin" / "check-jsonschema")
+    bad = tmp_path / "bad.yml"
+    bad.write_text(generated("shop")["gen-drift.yml"].replace("timeout-minutes:", "timeout-minute:"), "utf-8")
+    run = subprocess.run([str(tool), "--builtin-schema", "vendor.github-workflows", str(bad)], capture_output=True, text=True)
+    assert run.returncode != 0
+
+
+def test_cli_writes_checks_and_removes_workflows(tmp_path, monkeypatch):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from gen.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(EXAMPLES / "shop.json", tmp_path / "app.json")
+    runner = CliRunner()
+    first = runner.invoke(main, ["ci", "github", "app.json"])
+    assert first.exit_code == 0 and first.output.count("written") == 4, first.output
+    assert runner.invoke(main, ["ci", "github", "app.json", "--check"]).exit_code == 0
+    wf = tmp_path / ".github" / "workflows"
+    (wf / "gen-drift.yml").write_text("edited\n")
+    stale = runner.invoke(main, ["ci", "github", "app.json", "--check"])
+    assert stale.exit_code == 1 and "stale      .github/workflows/gen-drift.yml" in stale.output
+    assert (wf / "gen-drift.yml").read_text() == "edited\n"  # --check writes nothing
+    # a model without a preview environment: its preview workflow goes
+    model = json.loads((tmp_path / "app.json").read_text())
+    del model["environments"]["preview"]
+    (tmp_path / "app.json").write_text(json.dumps(model))
+    again = runner.invoke(main, ["ci", "github", "app.json"])
+    assert "removed    .github/workflows/gen-preview.yml" in again.output and not (wf / "gen-preview.yml").exists()
+
+
+@pytest.mark.parametrize("args,words", [
+    (["ci", "github", "APP"], "relative to the repository"),
+    (["bootstrap", "APP", "--env", "local", "--repo", "acme/shop"], "local environment"),
+    (["bootstrap", "APP", "--env", "pr:7", "--repo", "acme/shop"], "preview environment itself"),
+    (["bootstrap", "APP", "--env", "prod", "--repo", "acme"], "OWNER/REPO"),
+    (["bootstrap", "APP", "--env", "nope", "--repo", "acme/shop"], "no such environment"),
+])
+def test_bad_arguments_are_clear_errors(tmp_path, args, words):
+    from click.testing import CliRunner
+
+    from gen.cli import main
+
+    args = [str(EXAMPLES / "shop.json") if a == "APP" else a for a in args]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b")] if args[0] == "bootstrap" else args)
+    assert result.exit_code == 2 and words in result.output, result.output
+    assert not (tmp_path / "b").exists()

@@ -218,13 +218,16 @@ def _apply_jobs(e: Environment, condition: str, env: dict, review_env: str | Non
         steps.append(_run("Check the approval", scripts.CHECK_APPROVAL, {
             "APPROVAL_REQUIRED": required, "GATE": gate_env, "GH_TOKEN": "${{ github.token }}",
             "DISPATCH_APPROVE": "${{ inputs.approve }}"}))
-    apply_step = _run("Apply the saved plan", scripts.APPLY)
-    apply_step["if"] = f"needs.{plan_id}.outputs.changes == 'true'"
-    steps += [apply_step, *after_apply]
+    changed = f"needs.{plan_id}.outputs.changes == 'true'"
+    if after_apply:  # the job runs to its end (a preview comments its URL); only the apply waits for changes
+        steps += [{"name": "Apply the saved plan", "if": changed, "run": scripts.APPLY}, *after_apply]
+    else:  # nothing to apply, nothing to approve: the job does not run
+        ok += f" && {changed}"
+        steps.append(_run("Apply the saved plan", scripts.APPLY))
     jobs[apply_id] = {
         "name": f"Apply {e.spec_name}", "needs": needs if len(needs) > 1 else plan_id, "if": ok,
         "runs-on": actions.RUNNER, "timeout-minutes": 120, "environment": environment,
-        "concurrency": {"group": f"gen-apply-{e.spec_name}", "cancel-in-progress": False},
+        "concurrency": {"group": f"gen-apply-{env['GEN_ENV']}", "cancel-in-progress": False},
         "permissions": apply_permissions, "env": apply_env, "steps": steps,
     }
     return jobs
