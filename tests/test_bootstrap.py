@@ -82,3 +82,34 @@ def test_google_pool_admits_only_the_repository_and_apply_only_its_environment(s
     assert members["staging_ci_apply_federation"]["member"].endswith("/subject/repo:acme/shop:environment:staging")
     roles = {m["role"] for m in res["google_project_iam_member"].values()}
     assert "roles/owner" not in roles and "roles/editor" not in roles
+
+
+@pytest.mark.parametrize("model,env_name", CASES)
+def test_every_reference_names_something_in_the_stack(stacks, model, env_name):
+    from test_golden import missing_references, references
+
+    stack = json.loads(stacks[(model, env_name)]["text"])
+    assert references(stack), "the reference scan found nothing: it is not looking"
+    assert missing_references(stack) == []
+
+
+def test_argument_names_are_the_bindings(stacks):
+    """Every resource argument the bootstrap stacks set is one the pinned binding knows (its
+    Config class), so hashicorp/aws 6.25.0 and hashicorp/google 6.50.0 accept the names."""
+    import importlib
+    import inspect
+
+    meta = {"//", "depends_on", "lifecycle", "provider", "count", "for_each"}
+    unknown = []
+    for made in stacks.values():
+        cloud = made["env"].cloud
+        package = "cdktf_cdktf_provider_aws" if cloud == "aws" else "cdktf_cdktf_provider_google"
+        prefix = "aws_" if cloud == "aws" else "google_"
+        for kind, items in json.loads(made["text"])["resource"].items():
+            module = importlib.import_module(f"{package}.{kind.removeprefix(prefix)}")
+            cls = next(c for name, c in vars(module).items() if name.endswith("Config") and inspect.isclass(c)
+                       and name.lower().replace("config", "") == kind.removeprefix(prefix).replace("_", "")
+                       or name.lower() == kind.removeprefix(prefix).replace("_", "") + "aconfig")
+            known = set(inspect.signature(cls.__init__).parameters)
+            unknown += [f"{kind}.{arg}" for item in items.values() for arg in item if arg not in meta | known]
+    assert unknown == []

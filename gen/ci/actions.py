@@ -111,14 +111,15 @@ def credentials(trust, region: str, role: str) -> list[dict]:
 
 
 _WHY = {
-    "contents": "check out the repository",
-    "id-token": "OIDC token for cloud credentials",
-    "pull-requests": "comment on the pull request",
-    "issues": "open or update the drift issue",
-    "actions": "read the run's deployment approvals",
+    ("contents", "read"): "check out the repository",
+    ("id-token", "write"): "OIDC token for cloud credentials",
+    ("pull-requests", "write"): "comment on the pull request",
+    ("pull-requests", "read"): "see which pull requests are closed",
+    ("issues", "write"): "open or update the drift issue",
+    ("actions", "read"): "read the run's deployment approvals",
 }
 
 
 def permissions(**granted: str) -> dict:
     """A job's permissions, each with why it is needed (`id_token="write"` -> `id-token: write`)."""
-    return {key.replace("_", "-"): Commented(level, _WHY[key.replace("_", "-")]) for key, level in granted.items()}
+    return {key.replace("_", "-"): Commented(level, _WHY[key.replace("_", "-"), level]) for key, level in granted.items()}
