@@ -253,3 +253,40 @@ def test_bad_arguments_are_clear_errors(tmp_path, args, words):
     result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b")] if args[0] == "bootstrap" else args)
     assert result.exit_code == 2 and words in result.output, result.output
     assert not (tmp_path / "b").exists()
+
+
+def _scripts() -> dict[str, str]:
+    """Every distinct `run:` script of every model's workflows -> where it is."""
+    from gen.ci.github import deploy, pull_request
+    from gen.ci.previews import drift, preview
+    from gen.model.validate import load_app
+
+    found = {}
+    for model in MODELS:
+        app = load_app(EXAMPLES / f"{model}.json")
+        for workflow in (pull_request(app, "app.json", OUT), deploy(app, "app.json"), preview(app, "app.json"),
+                         drift(app, "app.json")):
+            for job_id, job in (workflow or {"jobs": {}})["jobs"].items():
+                for step in job["steps"]:
+                    if "run" in step:
+                        found.setdefault(step["run"], f"{model}: {workflow['name']}: {job_id}: {step['name']}")
+    return found
+
+
+def test_shellcheck_passes_every_script():
+    """GitHub runs each script with `bash -e -o pipefail`. SC2016 (a `$` in single quotes) is
+    off: jq programs and the here-document's Python are meant to be literal."""
+    tool = _tool("GEN_SHELLCHECK", ROOT / ".venv-shellcheck" / "bin" / "shellcheck")
+    problems = []
+    for script, where in _scripts().items():
+        run = subprocess.run([str(tool), "--shell=bash", "--exclude=SC2016", "-"], capture_output=True, text=True,
+                             input="set -eo pipefail\n" + script)
+        if run.returncode:
+            problems.append(f"{where}\n{run.stdout}")
+    assert problems == [], "\n".join(problems)[:6000]
+
+
+def test_shellcheck_sees_an_unquoted_variable():
+    tool = _tool("GEN_SHELLCHECK", ROOT / ".venv-shellcheck" / "bin" / "shellcheck")
+    run = subprocess.run([str(tool), "--shell=bash", "-"], input='rm -rf $RUNNER_TEMP/x\n', capture_output=True, text=True)
+    assert run.returncode != 0

@@ -141,7 +141,8 @@ def pull_request(app: App, app_path: str, out: str) -> dict:
             _run("Synthesize", scripts.SYNTH),
             _run("Plan", scripts.PLAN, step_id="plan"),
             _run("Review", scripts.REVIEW, {"REVIEW_ENV": "${{ matrix.environment.name }}"}, "review"),
-            _run("Write the comment", scripts.COMMENT, {"MARKER": "<!-- gen:plan:${{ matrix.environment.name }} -->"}),
+            _run("Write the comment", scripts.COMMENT, {"MARKER": "<!-- gen:plan:${{ matrix.environment.name }} -->",
+                                                        "REVIEW_ENV": "${{ matrix.environment.name }}"}),
             _run("Comment on the pull request", scripts.UPSERT_COMMENT, {
                 "GH_TOKEN": "${{ github.token }}", "PR_NUMBER": PR_NUMBER,
                 "MARKER": "<!-- gen:plan:${{ matrix.environment.name }} -->", "BODY": "${{ runner.temp }}/comment.md"}),

@@ -27,10 +27,14 @@ esac
 terraform -chdir="$dir" show -json plan.tfplan > "$RUNNER_TEMP/plan.json"
 """
 
-# gen review exits 0 (no approval needed), 3 (a person must approve) or 2 (bad plan).
+# gen review exits 0 (no approval needed), 3 (a person must approve) or 2 (bad plan). Where
+# gen review has --max-chars (it shortens Markdown to fit a comment by default), the job
+# summary asks for the whole review with --max-chars 0.
 REVIEW = """\
+whole=()
+if gen review --help | grep -e --max-chars > /dev/null; then whole=(--max-chars 0); fi
 set +e
-gen review "$RUNNER_TEMP/plan.json" ${REVIEW_ENV:+--app "$GEN_APP" --env "$REVIEW_ENV"} --format markdown > "$RUNNER_TEMP/review.md"
+gen review "$RUNNER_TEMP/plan.json" ${REVIEW_ENV:+--app "$GEN_APP" --env "$REVIEW_ENV"} --format markdown "${whole[@]}" > "$RUNNER_TEMP/review.md"
 status=$?
 set -e
 case "$status" in
@@ -41,10 +45,19 @@ esac
 { echo "## $GEN_ENV"; echo; cat "$RUNNER_TEMP/review.md"; } >> "$GITHUB_STEP_SUMMARY"
 """
 
-# Until `gen review --max-chars` lands, the comment is cut here: whole lines only, open code
-# fences and <details> closed, and a link to the job summary that holds the full review.
+# The comment: `gen review --max-chars` shortens the review to fit where gen has it (it
+# keeps the verdict, the reasons and the riskiest resources); the cut below is the safety
+# net, and all there is with a gen without it: whole lines only, counted in UTF-16 code units
+# as GitHub counts them, open code fences and <details> closed, and a link to the job
+# summary, which holds the full review.
 COMMENT = f"""\
-python3 - "$RUNNER_TEMP/review.md" "$RUNNER_TEMP/comment.md" <<'PY'
+review="$RUNNER_TEMP/review.md"
+if gen review --help | grep -e --max-chars > /dev/null; then
+  gen review "$RUNNER_TEMP/plan.json" ${{REVIEW_ENV:+--app "$GEN_APP" --env "$REVIEW_ENV"}} --format markdown \\
+    --max-chars {COMMENT_LIMIT} > "$RUNNER_TEMP/short.md" || [ "$?" = 3 ]
+  review="$RUNNER_TEMP/short.md"
+fi
+python3 - "$review" "$RUNNER_TEMP/comment.md" <<'PY'
 import os, sys
 limit = {COMMENT_LIMIT}
 text = open(sys.argv[1], encoding="utf-8").read()
@@ -52,10 +65,11 @@ head = os.environ["MARKER"] + "\\n### gen plan: " + os.environ["GEN_ENV"] + "\\n
 kept, size, fence, details = [], 0, False, 0
 lines = text.splitlines(keepends=True)
 for line in lines:
-    if size + len(line) > limit:
+    units = len(line.encode("utf-16-le")) // 2
+    if size + units > limit:
         break
     kept.append(line)
-    size += len(line)
+    size += units
     if line.lstrip().startswith("```"):
         fence = not fence
     details += line.count("<details") - line.count("</details>")

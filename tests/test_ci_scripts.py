@@ -1,0 +1,146 @@
+"""The workflows' safety checks, run as GitHub would run them (bash -e -o pipefail), with
+stand-ins for terraform and gh on the PATH: the saved plan is applied only for its own
+commit, stack and state, and only with the approval it needs; gen review's exit statuses
+become the right outputs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gen.ci import scripts
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def _stub(folder: Path, name: str, body: str) -> None:
+    path = folder / name
+    path.write_text("#!/usr/bin/env bash\n" + body)
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+
+
+@pytest.fixture
+def runner(tmp_path):
+    """A workspace with out/stacks/S/cdk.tf.json, RUNNER_TEMP, and terraform/gh stand-ins."""
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    # terraform: `state pull` prints $FAKE_STATE; everything else succeeds quietly.
+    _stub(bin_, "terraform", 'for a in "$@"; do if [ "$a" = pull ]; then printf "%s" "$FAKE_STATE"; fi; done\n')
+    # gh api ... --jq EXPR: EXPR applied by jq to $FAKE_APPROVALS.
+    _stub(bin_, "gh", 'while [ "$#" -gt 0 ]; do if [ "$1" = --jq ]; then shift; printf "%s" "$FAKE_APPROVALS" | jq -r "$1"; exit; fi; shift; done\n')
+    stack = tmp_path / "out" / "stacks" / "S"
+    stack.mkdir(parents=True)
+    (stack / "cdk.tf.json").write_text('{"resource": {}}\n')
+    (stack / "plan.tfplan").write_text("plan")
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    summary = temp / "summary.md"
+
+    def run(script: str, **env):
+        full = {**os.environ, "PATH": f"{bin_}:{os.environ['PATH']}", "RUNNER_TEMP": str(temp), "STACK": "S",
+                "GITHUB_SHA": COMMIT, "GITHUB_OUTPUT": str(temp / "output"), "GITHUB_STEP_SUMMARY": str(summary),
+                "GITHUB_REPOSITORY": "acme/shop", "GITHUB_RUN_ID": "7", "GITHUB_EVENT_NAME": "push",
+                "GITHUB_ACTOR": "ada", "FAKE_STATE": "", "FAKE_APPROVALS": "[]", **env}
+        return subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], capture_output=True, text=True,
+                              cwd=tmp_path, env=full)
+
+    run.temp, run.stack = temp, stack
+    return run
+
+
+STATE = json.dumps({"version": 4, "serial": 12, "lineage": "abc-123", "resources": []})
+
+
+def test_a_saved_plan_passes_its_own_checks(runner):
+    saved = runner(scripts.SAVE_PLAN, FAKE_STATE=STATE)
+    assert saved.returncode == 0, saved.stderr
+    meta = json.loads((runner.temp / "saved" / "meta.json").read_text())
+    assert meta == {"commit": COMMIT, "serial": "12", "lineage": "abc-123",
+                    "stack_sha256": hashlib.sha256(b'{"resource": {}}\n').hexdigest()}
+    assert (runner.temp / "saved" / "plan.tfplan").read_text() == "plan"
+    checked = runner(scripts.CHECK_SAVED, FAKE_STATE=STATE)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_first_apply_has_no_state_on_either_side(runner):
+    assert runner(scripts.SAVE_PLAN).returncode == 0
+    assert runner(scripts.CHECK_SAVED).returncode == 0
+
+
+@pytest.mark.parametrize("change,words", [
+    ({"GITHUB_SHA": "f" * 40}, "made for commit"),
+    ({"FAKE_STATE": STATE.replace('"serial": 12', '"serial": 13')}, "state changed since the plan"),
+    ({"FAKE_STATE": STATE.replace("abc-123", "xyz-999")}, "state changed since the plan"),
+    ({"FAKE_STATE": ""}, "state changed since the plan"),
+])
+def test_a_saved_plan_is_refused_for_another_commit_or_state(runner, change, words):
+    assert runner(scripts.SAVE_PLAN, FAKE_STATE=STATE).returncode == 0
+    checked = runner(scripts.CHECK_SAVED, **{"FAKE_STATE": STATE, **change})
+    assert checked.returncode == 1 and words in checked.stdout
+
+
+def test_a_saved_plan_is_refused_for_another_stack(runner):
+    assert runner(scripts.SAVE_PLAN, FAKE_STATE=STATE).returncode == 0
+    (runner.stack / "cdk.tf.json").write_text('{"resource": {"x": {}}}\n')
+    checked = runner(scripts.CHECK_SAVED, FAKE_STATE=STATE)
+    assert checked.returncode == 1 and "differs from the one that was planned" in checked.stdout
+
+
+APPROVED_PROD = json.dumps([{"state": "approved", "environments": [{"name": "prod"}], "user": {"login": "ada"}}])
+REJECTED_PROD = json.dumps([{"state": "rejected", "environments": [{"name": "prod"}]}])
+
+
+@pytest.mark.parametrize("env,ok", [
+    ({"APPROVAL_REQUIRED": "false"}, True),
+    ({"APPROVAL_REQUIRED": "true", "FAKE_APPROVALS": APPROVED_PROD}, True),
+    ({"APPROVAL_REQUIRED": "true"}, False),  # no required reviewers: nothing recorded, fails closed
+    ({"APPROVAL_REQUIRED": "true", "FAKE_APPROVALS": REJECTED_PROD}, False),
+    ({"APPROVAL_REQUIRED": "true", "FAKE_APPROVALS": APPROVED_PROD, "GATE": "staging-approval"}, False),
+    ({"APPROVAL_REQUIRED": "true", "GITHUB_EVENT_NAME": "workflow_dispatch", "DISPATCH_APPROVE": "true"}, True),
+    ({"APPROVAL_REQUIRED": "true", "GITHUB_EVENT_NAME": "push", "DISPATCH_APPROVE": "true"}, False),
+    ({"APPROVAL_REQUIRED": "true", "GITHUB_EVENT_NAME": "workflow_dispatch", "DISPATCH_APPROVE": "false"}, False),
+])
+def test_approval_is_enforced(runner, env, ok):
+    checked = runner(scripts.CHECK_APPROVAL, **{"GATE": "prod", **env})
+    assert (checked.returncode == 0) == ok, checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize("status,output", [(0, "approval=false"), (3, "approval=true")])
+def test_review_exit_status_becomes_the_approval_output(runner, status, output):
+    bin_ = runner.temp.parent / "bin"
+    _stub(bin_, "gen", f'if [ "$2" = --help ]; then echo usage; exit 0; fi\necho "## verdict"\nexit {status}\n')
+    done = runner(scripts.REVIEW, GEN_ENV="prod", REVIEW_ENV="prod", GEN_APP="app.json")
+    assert done.returncode == 0, done.stderr
+    assert (runner.temp / "output").read_text().strip() == output
+    assert "## verdict" in (runner.temp / "summary.md").read_text()
+
+
+def test_a_bad_plan_fails_the_review_step(runner):
+    _stub(runner.temp.parent / "bin", "gen", 'echo "gen: plan.json: not a plan" >&2\nexit 2\n')
+    assert runner(scripts.REVIEW, GEN_ENV="prod", GEN_APP="app.json").returncode == 2
+
+
+@pytest.mark.parametrize("has_max_chars", [False, True])
+def test_the_comment_fits_with_and_without_gen_review_max_chars(runner, has_max_chars):
+    """With --max-chars gen shortens the review itself; without, the workflow's cut does."""
+    long_review = runner.temp.parent / "long.md"
+    long_review.write_text("verdict\n<details>\n\n```\n" + "a line of the plan ✓\n" * 8000, "utf-8")
+    help_text = "--max-chars N" if has_max_chars else "usage"
+    _stub(runner.temp.parent / "bin", "gen", f'''if [ "$2" = --help ]; then echo "{help_text}"; exit 0; fi
+prev=""; for a in "$@"; do if [ "$prev" = --max-chars ] && [ "$a" != 0 ]; then echo "short review"; exit 3; fi; prev=$a; done
+cat "{long_review}"; exit 3
+''')
+    assert runner(scripts.REVIEW, GEN_ENV="prod", GEN_APP="app.json").returncode == 0
+    done = runner(scripts.COMMENT, GEN_ENV="prod", GEN_APP="app.json", MARKER="<!-- gen:plan:prod -->",
+                  GITHUB_SERVER_URL="https://github.com")
+    assert done.returncode == 0, done.stderr
+    comment = (runner.temp / "comment.md").read_text("utf-8")
+    assert comment.startswith("<!-- gen:plan:prod -->") and len(comment.encode("utf-16-le")) // 2 < 65536
+    assert ("short review" in comment) == has_max_chars
+    assert len((runner.temp / "review.md").read_text("utf-8")) > 65536  # the summary keeps it whole
