@@ -160,12 +160,13 @@ def _job_id(kind: str, env: str) -> str:
 
 
 def _apply_jobs(e: Environment, condition: str, env: dict, review_env: str | None, gate_when: str | None,
-                approval_check: bool, after_apply: list[dict], apply_permissions: dict, artifact: str) -> dict:
+                required: str, after_apply: list[dict], apply_permissions: dict, artifact: str) -> dict:
     """plan-<env> (saves the plan), approve-<env> where a gate is conditional, apply-<env> (applies it).
 
     `env` holds the jobs' variables (GEN_ENV, STACK, ...); `review_env` the environment
     `gen review` applies the approval setting of (None: review the plan alone); `gate_when`
-    when an `auto` environment's apply waits for a person in `<env>-approval`.
+    when an `auto` environment's apply waits for a person in `<env>-approval`; `required`
+    the expression the apply job's approval check reads (is an approval needed?).
     """
     plan_id, gate_id, apply_id = _job_id("plan", e.spec_name), _job_id("approve", e.spec_name), _job_id("apply", e.spec_name)
     manual = e.approval == "manual"
@@ -214,11 +215,10 @@ def _apply_jobs(e: Environment, condition: str, env: dict, review_env: str | Non
         _download(artifact),
         _run("Check the saved plan's commit, stack and state", scripts.CHECK_SAVED),
     ]
-    if approval_check:
-        required = "true" if manual else f"${{{{ needs.{plan_id}.outputs.approval }}}}"
-        steps.append(_run("Check the approval", scripts.CHECK_APPROVAL, {
-            "APPROVAL_REQUIRED": required, "GATE": gate_env, "GH_TOKEN": "${{ github.token }}",
-            "DISPATCH_APPROVE": "${{ inputs.approve }}"}))
+    check = {"APPROVAL_REQUIRED": required, "GATE": gate_env, "GH_TOKEN": "${{ github.token }}"}
+    if e.type != "preview":
+        check["DISPATCH_APPROVE"] = "${{ inputs.approve }}"
+    steps.append(_run("Check the approval", scripts.CHECK_APPROVAL, check))
     changed = f"needs.{plan_id}.outputs.changes == 'true'"
     if after_apply:  # the job runs to its end (a preview comments its URL); only the apply waits for changes
         steps += [{"name": "Apply the saved plan", "if": changed, "run": scripts.APPLY}, *after_apply]
@@ -256,9 +256,10 @@ def deploy(app: App, app_path: str) -> dict | None:
         else:
             condition = dispatched
         plan_id = _job_id("plan", e.name)
+        required = "true" if e.approval == "manual" else f"${{{{ needs.{plan_id}.outputs.approval }}}}"
         jobs.update(_apply_jobs(
             e, condition, {"GEN_ENV": e.name, "STACK": e.stack_name}, e.name,
-            f"needs.{plan_id}.outputs.approval == 'true'", True, [],
+            f"needs.{plan_id}.outputs.approval == 'true'", required, [],
             actions.permissions(contents="read", id_token="write", actions="read"),
             f"gen-plan-{e.name}-${{{{ github.sha }}}}"))
     return _workflow("gen deploy", on, jobs, app_path)

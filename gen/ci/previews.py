@@ -36,9 +36,8 @@ def preview(app: App, app_path: str) -> dict | None:
     env = {"GEN_ENV": f"pr:{PR_NUMBER}", "GEN_PREVIEW": e.spec_name, "STACK": stack}
     opened = (f"github.event_name == 'pull_request' && github.event.action != 'closed' && {SAME_REPOSITORY}"
               f" && (github.event.action != 'labeled' || github.event.label.name == '{PREVIEW_LABEL}')")
-    gate = f"needs.plan-{e.spec_name}.outputs.flagged == 'true' && !contains(github.event.pull_request.labels.*.name, '{PREVIEW_LABEL}')"
-    if e.approval == "manual":
-        gate = f"!contains(github.event.pull_request.labels.*.name, '{PREVIEW_LABEL}')"
+    unlabelled = f"!contains(github.event.pull_request.labels.*.name, '{PREVIEW_LABEL}')"
+    gate = unlabelled if e.approval == "manual" else f"needs.plan-{e.spec_name}.outputs.flagged == 'true' && {unlabelled}"
     marker = "<!-- gen:preview -->"
     comment = [
         _run("Write the comment", scripts.PREVIEW_URL, {"MARKER": marker}),
@@ -48,7 +47,8 @@ def preview(app: App, app_path: str) -> dict | None:
     ]
     jobs = _apply_jobs(
         replace(e, approval="auto"), opened, env, f"pr:{PR_NUMBER}" if single else None,
-        gate, False, comment, actions.permissions(contents="read", id_token="write", pull_requests="write"),
+        gate, f"${{{{ {gate} }}}}", comment,
+        actions.permissions(contents="read", id_token="write", pull_requests="write", actions="read"),
         f"gen-plan-{e.spec_name}-pr-{PR_NUMBER}-${{{{ github.sha }}}}")
     gcloud = [{"name": "Set up gcloud", "uses": actions.uses("setup-gcloud")}] if e.cloud == "gcp" else []
     jobs["destroy"] = {
