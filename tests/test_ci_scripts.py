@@ -31,9 +31,12 @@ def runner(tmp_path):
     bin_ = tmp_path / "bin"
     bin_.mkdir()
     # terraform: `state pull` prints $FAKE_STATE; everything else succeeds quietly.
-    _stub(bin_, "terraform", 'for a in "$@"; do if [ "$a" = pull ]; then printf "%s" "$FAKE_STATE"; fi; done\n')
-    # gh api ... --jq EXPR: EXPR applied by jq to $FAKE_APPROVALS.
-    _stub(bin_, "gh", 'while [ "$#" -gt 0 ]; do if [ "$1" = --jq ]; then shift; printf "%s" "$FAKE_APPROVALS" | jq -r "$1"; exit; fi; shift; done\n')
+    # terraform: `state pull` prints $FAKE_STATE; `plan` prints a line and exits $FAKE_PLAN_STATUS.
+    _stub(bin_, "terraform", 'for a in "$@"; do if [ "$a" = pull ]; then printf "%s" "$FAKE_STATE"; fi; '
+          'if [ "$a" = plan ]; then echo "~ aws_s3_bucket.x changed"; exit "${FAKE_PLAN_STATUS:-0}"; fi; done\n')
+    # gh: every call logged; `... --jq EXPR` applies EXPR with jq to $FAKE_APPROVALS (api) or $FAKE_ISSUES (issue list).
+    _stub(bin_, "gh", 'echo "gh $*" >> "$RUNNER_TEMP/gh.log"\ndata=$FAKE_APPROVALS; [ "$1" = issue ] && data=$FAKE_ISSUES\n'
+          'while [ "$#" -gt 0 ]; do if [ "$1" = --jq ]; then shift; printf "%s" "$data" | jq -r "$1"; exit; fi; shift; done\n')
     stack = tmp_path / "out" / "stacks" / "S"
     stack.mkdir(parents=True)
     (stack / "cdk.tf.json").write_text('{"resource": {}}\n')
@@ -144,3 +147,24 @@ cat "{long_review}"; exit 3
     assert comment.startswith("<!-- gen:plan:prod -->") and len(comment.encode("utf-16-le")) // 2 < 65536
     assert ("short review" in comment) == has_max_chars
     assert len((runner.temp / "review.md").read_text("utf-8")) > 65536  # the summary keeps it whole
+
+
+ISSUES = json.dumps([{"number": 41, "title": "gen drift: staging"}, {"number": 42, "title": "gen drift: prod"}])
+
+
+@pytest.mark.parametrize("plan_status,issues,rc,call", [
+    (2, "[]", 0, "gh issue create --repo acme/shop --title gen drift: prod --label gen-drift"),
+    (2, ISSUES, 0, "gh issue edit 42 --repo acme/shop"),
+    (0, ISSUES, 0, "gh issue close 42 --repo acme/shop"),
+    (0, "[]", 0, None),
+    (1, ISSUES, 1, None),
+])
+def test_drift_opens_updates_or_closes_one_issue_per_environment(runner, plan_status, issues, rc, call):
+    done = runner(scripts.DRIFT, GEN_ENV="prod", TITLE="gen drift: prod", FAKE_PLAN_STATUS=str(plan_status),
+                  FAKE_ISSUES=issues, GITHUB_SERVER_URL="https://github.com")
+    assert done.returncode == rc, done.stdout + done.stderr
+    log = (runner.temp / "gh.log").read_text() if (runner.temp / "gh.log").exists() else ""
+    writes = [line for line in log.splitlines() if line.split()[1:3] in (["issue", "create"], ["issue", "edit"], ["issue", "close"])]
+    assert writes == ([] if call is None else [w for w in writes if w.startswith(call)]) and len(writes) == (call is not None)
+    if plan_status == 2:
+        assert "aws_s3_bucket.x changed" in (runner.temp / "issue.md").read_text()

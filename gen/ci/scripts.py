@@ -211,12 +211,19 @@ set +e
 terraform -chdir="$dir" plan -refresh-only -detailed-exitcode -lock=false -input=false -no-color > "$RUNNER_TEMP/drift.txt" 2>&1
 status=$?
 set -e
+run="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID"
+number=$(gh issue list --repo "$GITHUB_REPOSITORY" --label gen-drift --state open --json number,title \\
+  --jq '.[] | select(.title == env.TITLE) | .number' | head -n 1)
 case "$status" in
-  0) echo "No drift in $GEN_ENV."; exit 0 ;;
+  0)
+    echo "No drift in $GEN_ENV."
+    if [ -n "$number" ]; then
+      gh issue close "$number" --repo "$GITHUB_REPOSITORY" --comment "No drift any more ([this run]($run))."
+    fi
+    exit 0 ;;
   2) ;;
   *) cat "$RUNNER_TEMP/drift.txt"; exit "$status" ;;
 esac
-run="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID"
 {{
   echo "Resources of \\`$GEN_ENV\\` changed outside Terraform (seen by [this run]($run))."
   echo
@@ -227,8 +234,6 @@ run="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID"
 }} > "$RUNNER_TEMP/issue.md"
 cat "$RUNNER_TEMP/issue.md" >> "$GITHUB_STEP_SUMMARY"
 gh label create gen-drift --repo "$GITHUB_REPOSITORY" --color d93f0b --description "gen: infrastructure drift" --force
-number=$(gh issue list --repo "$GITHUB_REPOSITORY" --label gen-drift --state open --json number,title \\
-  --jq '.[] | select(.title == env.TITLE) | .number' | head -n 1)
 if [ -n "$number" ]; then
   gh issue edit "$number" --repo "$GITHUB_REPOSITORY" --body-file "$RUNNER_TEMP/issue.md"
 else
