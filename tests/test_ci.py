@@ -259,13 +259,14 @@ def _scripts() -> dict[str, str]:
     """Every distinct `run:` script of every model's workflows -> where it is."""
     from gen.ci.github import deploy, pull_request
     from gen.ci.previews import drift, preview
+    from gen.model.environments import preview_templates
     from gen.model.validate import load_app
 
     found = {}
     for model in MODELS:
         app = load_app(EXAMPLES / f"{model}.json")
-        for workflow in (pull_request(app, "app.json", OUT), deploy(app, "app.json"), preview(app, "app.json"),
-                         drift(app, "app.json")):
+        previews = [preview(app, "app.json", name) for name in preview_templates(app)]
+        for workflow in (pull_request(app, "app.json", OUT), deploy(app, "app.json"), *previews, drift(app, "app.json")):
             for job_id, job in (workflow or {"jobs": {}})["jobs"].items():
                 for step in job["steps"]:
                     if "run" in step:
@@ -290,3 +291,35 @@ def test_shellcheck_sees_an_unquoted_variable():
     tool = _tool("GEN_SHELLCHECK", ROOT / ".venv-shellcheck" / "bin" / "shellcheck")
     run = subprocess.run([str(tool), "--shell=bash", "-"], input='rm -rf $RUNNER_TEMP/x\n', capture_output=True, text=True)
     assert run.returncode != 0
+
+
+def test_two_preview_environments_get_a_workflow_each(tmp_path, monkeypatch):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from gen.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    model = json.loads((EXAMPLES / "shop.json").read_text())
+    model["environments"]["preview-eu"] = {"type": "preview", "cloud": "gcp", "region": "europe-west1",
+                                           "project": "acme-shop-preview"}
+    (tmp_path / "app.json").write_text(json.dumps(model))
+    runner = CliRunner()
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    shutil.copy(CI_GOLDEN / "shop" / "gen-preview.yml", tmp_path / ".github" / "workflows" / "gen-preview.yml")
+    done = runner.invoke(main, ["ci", "github", "app.json"])
+    assert done.exit_code == 0, done.output
+    names = sorted(p.name for p in (tmp_path / ".github" / "workflows").iterdir())
+    assert names == ["gen-deploy.yml", "gen-drift.yml", "gen-preview-preview-eu.yml", "gen-preview-preview.yml",
+                     "gen-pull-request.yml"]
+    eu = (tmp_path / ".github" / "workflows" / "gen-preview-preview-eu.yml").read_text()
+    assert "--from" in eu and "GEN_PREVIEW: preview-eu" in eu and "<!-- gen:preview:preview-eu -->" in eu
+    assert "group: gen-preview-preview-eu-" in eu and "REVIEW_ENV: " not in eu  # review without --app: pr:N is ambiguous
+    # a file of the user's that happens to start with gen-preview- is left alone
+    (tmp_path / ".github" / "workflows" / "gen-preview-mine.yml").write_text("name: mine\n")
+    del model["environments"]["preview-eu"]
+    (tmp_path / "app.json").write_text(json.dumps(model))
+    again = runner.invoke(main, ["ci", "github", "app.json"])
+    assert "removed    .github/workflows/gen-preview-preview-eu.yml" in again.output
+    assert (tmp_path / ".github" / "workflows" / "gen-preview-mine.yml").exists()

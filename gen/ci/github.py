@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 
 from gen.ci import actions, scripts
-from gen.model.environments import Environment, preview_templates, resolve_spec
+from gen.model.environments import Environment, resolve_spec
 from gen.model.model import App
 from gen.model.trust import APPROVAL_SUFFIX, trust
 
@@ -228,7 +228,8 @@ def _apply_jobs(e: Environment, condition: str, env: dict, review_env: str | Non
     jobs[apply_id] = {
         "name": f"Apply {e.spec_name}", "needs": needs if len(needs) > 1 else plan_id, "if": ok,
         "runs-on": actions.RUNNER, "timeout-minutes": 120, "environment": environment,
-        "concurrency": {"group": f"gen-apply-{env['GEN_ENV']}", "cancel-in-progress": False},
+        "concurrency": {"group": f"gen-apply-{e.spec_name}" + (f"-{env['GEN_ENV']}" if e.type == "preview" else ""),
+                        "cancel-in-progress": False},
         "permissions": apply_permissions, "env": apply_env, "steps": steps,
     }
     return jobs
@@ -263,9 +264,3 @@ def deploy(app: App, app_path: str) -> dict | None:
             actions.permissions(contents="read", id_token="write", actions="read"),
             f"gen-plan-{e.name}-${{{{ github.sha }}}}"))
     return _workflow("gen deploy", on, jobs, app_path)
-
-
-def preview_template(app: App) -> Environment | None:
-    names = preview_templates(app)
-    return resolve_spec(app, app.environments[names[0]]) if names else None
-

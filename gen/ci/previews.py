@@ -15,8 +15,9 @@ from dataclasses import replace
 from gen.ci import actions, scripts
 from gen.ci.github import (
     PR_NUMBER, SAME_REPOSITORY, SWEEP_CRON, DRIFT_CRON, _apply_jobs, _matrix_credentials, _matrix_row, _run,
-    _workflow, preview_template, stack_environments,
+    _workflow, stack_environments,
 )
+from gen.model.environments import preview_templates, resolve_spec
 from gen.model.model import App
 from gen.model.trust import PREVIEW_LABEL, trust
 
@@ -26,19 +27,18 @@ def _state_object(e, number: str) -> str:
     return pattern.replace("*", number) + ("/terraform.tfstate" if e.cloud == "aws" else "/default.tfstate")
 
 
-def preview(app: App, app_path: str) -> dict | None:
-    e = preview_template(app)
-    if e is None:
-        return None
+def preview(app: App, app_path: str, template: str) -> dict:
+    """The preview workflow for one of the model's preview environments (`template`)."""
+    e = resolve_spec(app, app.environments[template])
     t = trust(e)
-    single = len([s for s in app.environments.values() if s.type == "preview"]) == 1
+    single = len(preview_templates(app)) == 1
     stack = f"{app.name}-pr-{PR_NUMBER}-{e.cloud}"
     env = {"GEN_ENV": f"pr:{PR_NUMBER}", "GEN_PREVIEW": e.spec_name, "STACK": stack}
     opened = (f"github.event_name == 'pull_request' && github.event.action != 'closed' && {SAME_REPOSITORY}"
               f" && (github.event.action != 'labeled' || github.event.label.name == '{PREVIEW_LABEL}')")
     unlabelled = f"!contains(github.event.pull_request.labels.*.name, '{PREVIEW_LABEL}')"
     gate = unlabelled if e.approval == "manual" else f"needs.plan-{e.spec_name}.outputs.flagged == 'true' && {unlabelled}"
-    marker = "<!-- gen:preview -->"
+    marker = f"<!-- gen:preview:{e.spec_name} -->"
     comment = [
         _run("Write the comment", scripts.PREVIEW_URL, {"MARKER": marker}),
         _run("Comment the URL", scripts.UPSERT_COMMENT, {
@@ -87,8 +87,9 @@ def preview(app: App, app_path: str) -> dict | None:
     }
     on = {"pull_request": {"types": ["opened", "synchronize", "reopened", "labeled", "closed"]},
           "schedule": [{"cron": SWEEP_CRON}], "workflow_dispatch": {}}
-    return _workflow("gen preview", on, jobs, app_path,
-                     {"group": "gen-preview-${{ github.event.pull_request.number || 'sweep' }}", "cancel-in-progress": False})
+    name = "gen preview" if single else f"gen preview ({e.spec_name})"
+    return _workflow(name, on, jobs, app_path, {
+        "group": f"gen-preview-{e.spec_name}-${{{{ github.event.pull_request.number || 'sweep' }}}}", "cancel-in-progress": False})
 
 
 def drift(app: App, app_path: str) -> dict | None:
