@@ -323,3 +323,37 @@ def test_two_preview_environments_get_a_workflow_each(tmp_path, monkeypatch):
     again = runner.invoke(main, ["ci", "github", "app.json"])
     assert "removed    .github/workflows/gen-preview-preview-eu.yml" in again.output
     assert (tmp_path / ".github" / "workflows" / "gen-preview-mine.yml").exists()
+
+
+def test_the_yaml_writer_round_trips_through_a_yaml_parser():
+    """Random documents (awkward strings included) written by gen.ci.yaml and read back by
+    ruamel.yaml (check-jsonschema's parser, YAML 1.2, in its own venv) are the same values."""
+    import random
+
+    from gen.ci.yaml import dump
+
+    python = _tool("GEN_CHECK_JSONSCHEMA", ROOT / ".venv-jsonschema" / "bin" / "check-jsonschema").parent / "python"
+    pieces = ["a", "on", "yes", "No", "null", "~", "1", "1.10", "0x1F", "-", "- x", "x: y", "x #y", "#", "'", '"', "${{ x }}",
+              "é✓", " lead", "trail ", "a\nb", "a\nb\n", "a \nb", "\n", "\ta", "[x]", "{x}", "*x", "&x", "!x", "%x", "@x",
+              "`x`", "|", ">", "?", ":", "a,b", "true", "False", ".5", "+1", "1e3", "=", "cron: 0 3 * * *", ""]
+    rng = random.Random(14)
+
+    def value(depth):
+        roll = rng.random()
+        if depth < 3 and roll < 0.25:
+            return {"".join(rng.sample("abcdefgh", 3)) + rng.choice(["", "-x", "_y"]): value(depth + 1)
+                    for _ in range(rng.randint(0, 3))}
+        if depth < 3 and roll < 0.4:
+            return [value(depth + 1) for _ in range(rng.randint(0, 3))]
+        if roll < 0.5:
+            return rng.choice([True, False, None, 0, 7, -3, 2.5])
+        return "".join(rng.choice(pieces) for _ in range(rng.randint(1, 3)))
+
+    documents = [{"doc": value(0), "on": value(1)} for _ in range(300)]
+    texts = [dump(d) for d in documents]
+    reader = ("import json, sys\nfrom ruamel.yaml import YAML\nyaml = YAML(typ='safe', pure=True)\n"
+              "print(json.dumps([yaml.load(t) for t in json.load(sys.stdin)]))\n")
+    run = subprocess.run([str(python), "-c", reader], input=json.dumps(texts), capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    for document, text, back in zip(documents, texts, json.loads(run.stdout)):
+        assert back == json.loads(json.dumps(document)), text

@@ -90,16 +90,18 @@ def toolchain(terraform: bool = True) -> list[dict]:
     return steps
 
 
+def _step(name: str, condition: str | None, **rest) -> dict:
+    return {"name": name, **({"if": condition} if condition else {}), **rest}
+
+
 def aws_credentials(role: str, region: str, condition: str | None = None) -> dict:
-    step = {"name": "AWS credentials (OIDC)", "uses": uses("aws-credentials"),
-            "with": {"role-to-assume": role, "aws-region": region, "role-session-name": "gen-${{ github.run_id }}"}}
-    return {"if": condition, **step} if condition else step
+    return _step("AWS credentials (OIDC)", condition, uses=uses("aws-credentials"),
+                 **{"with": {"role-to-assume": role, "aws-region": region, "role-session-name": "gen-${{ github.run_id }}"}})
 
 
 def google_credentials(provider: str, account: str, condition: str | None = None) -> dict:
-    step = {"name": "Google credentials (workload identity federation)", "uses": uses("google-auth"),
-            "with": {"workload_identity_provider": provider, "service_account": account}}
-    return {"if": condition, **step} if condition else step
+    return _step("Google credentials (workload identity federation)", condition, uses=uses("google-auth"),
+                 **{"with": {"workload_identity_provider": provider, "service_account": account}})
 
 
 def credentials(trust, region: str, role: str) -> list[dict]:

@@ -122,7 +122,7 @@ def pull_request(app: App, app_path: str, out: str) -> dict:
             _run("Check the workflows are up to date", UP_TO_DATE, {"GEN_WORKFLOWS": out}),
             _run("Synthesize", 'gen synth "$GEN_APP"\n'),
             _run("Diff against the base", DIFF, {"BASE_SHA": "${{ github.event.pull_request.base.sha }}"}),
-            _run("Environments with a stack", MATRIX, {"TRUST": json.dumps(rows, sort_keys=True)}, "matrix"),
+            _run("Environments with a stack", MATRIX, {"TRUST": json.dumps(rows, indent=2, sort_keys=True) + "\n"}, "matrix"),
         ],
     }
     plan = {

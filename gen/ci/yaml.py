@@ -45,8 +45,11 @@ def _key(key: str) -> str:
 
 
 def _block(text: str, indent: str) -> str:
-    chomp = "" if text.endswith("\n") else "-"
-    body = text[:-1] if text.endswith("\n") else text
+    """A literal block: `|-` without a final newline, `|` with one, `|+` keeping several."""
+    body = text.rstrip("\n")
+    trailing = len(text) - len(body)
+    chomp = "-" if trailing == 0 else "" if trailing == 1 else "+"
+    body = text[:-1] if trailing else text
     lines = [(indent + line) if line else "" for line in body.split("\n")]
     return f"|{chomp}\n" + "\n".join(lines)
 
