@@ -113,3 +113,19 @@ def test_argument_names_are_the_bindings(stacks):
             known = set(inspect.signature(cls.__init__).parameters)
             unknown += [f"{kind}.{arg}" for item in items.values() for arg in item if arg not in meta | known]
     assert unknown == []
+
+
+def test_every_api_a_google_stack_can_use_has_an_apply_role():
+    """Read from needed_apis' source, so an API added there later without a role here fails."""
+    import ast
+    import inspect
+
+    from providers.google import stack
+    from providers.google.bootstrap import API_ROLES
+
+    tree = ast.parse(inspect.getsource(stack.needed_apis))
+    names = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+             and node.value.isalpha() and node.value.islower()}
+    assert {"compute", "run", "sqladmin"} <= names  # the scan sees the function's API names
+    names.discard("network")  # `"network" not in env.network`: a model key, not an API
+    assert sorted(names - set(API_ROLES)) == []

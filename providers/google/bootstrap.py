@@ -42,6 +42,7 @@ API_ROLES = {
     "dns": ("roles/dns.admin",),
     "iam": ("roles/iam.serviceAccountAdmin", "roles/iam.serviceAccountUser", "roles/resourcemanager.projectIamAdmin"),
     "logging": ("roles/logging.admin",),
+    "monitoring": ("roles/monitoring.admin",),
     "pubsub": ("roles/pubsub.admin",),
     "redis": ("roles/redis.admin",),
     "run": ("roles/run.admin",),
