@@ -80,7 +80,9 @@ def _matrix_credentials(clouds: set[str]) -> list[dict]:
 
 def _upload(name: str, path: str) -> dict:
     return {"name": "Keep the saved plan", "uses": actions.uses("upload-artifact"),
-            "with": {"name": name, "path": path, "retention-days": ARTIFACT_DAYS, "if-no-files-found": "error"}}
+            # overwrite: re-running a plan job in the same run replaces its plan
+            "with": {"name": name, "path": path, "retention-days": ARTIFACT_DAYS, "if-no-files-found": "error",
+                     "overwrite": True}}
 
 
 def _download(name: str) -> dict:
