@@ -40,7 +40,7 @@ def preview(app: App, app_path: str, template: str) -> dict:
     gate = unlabelled if e.approval == "manual" else f"needs.plan-{e.spec_name}.outputs.flagged == 'true' && {unlabelled}"
     marker = f"<!-- gen:preview:{e.spec_name} -->"
     comment = [
-        _run("Write the comment", scripts.PREVIEW_URL, {"MARKER": marker}),
+        _run("Write the comment", scripts.PREVIEW_URL, {"MARKER": marker}, "url"),
         _run("Comment the URL", scripts.UPSERT_COMMENT, {
             "GH_TOKEN": "${{ github.token }}", "PR_NUMBER": PR_NUMBER, "MARKER": marker,
             "BODY": "${{ runner.temp }}/comment.md"}),
@@ -50,6 +50,8 @@ def preview(app: App, app_path: str, template: str) -> dict:
         gate, f"${{{{ {gate} }}}}", comment,
         actions.permissions(contents="read", id_token="write", pull_requests="write", actions="read"),
         f"gen-plan-{e.spec_name}-pr-{PR_NUMBER}-${{{{ github.sha }}}}")
+    # the deployment shows the preview's URL on the pull request
+    jobs[f"apply-{e.spec_name}"]["environment"]["url"] = "${{ steps.url.outputs.url }}"
     gcloud = [{"name": "Set up gcloud", "uses": actions.uses("setup-gcloud")}] if e.cloud == "gcp" else []
     jobs["destroy"] = {
         "name": "Destroy the preview",

@@ -163,6 +163,7 @@ echo "flagged=$flagged" >> "$GITHUB_OUTPUT"
 
 PREVIEW_URL = """\
 url=$(terraform -chdir="out/stacks/$STACK" output -json | jq -r '.url.value // empty')
+echo "url=$url" >> "$GITHUB_OUTPUT"
 printf '%s\\n### gen preview: %s\\n\\n%s\\n' "$MARKER" "$GEN_ENV" "${url:-The preview has no public URL.}" > "$RUNNER_TEMP/comment.md"
 """
 
