@@ -94,9 +94,14 @@ def _step(name: str, condition: str | None, **rest) -> dict:
     return {"name": name, **({"if": condition} if condition else {}), **rest}
 
 
-def aws_credentials(role: str, region: str, condition: str | None = None) -> dict:
-    return _step("AWS credentials (OIDC)", condition, uses=uses("aws-credentials"),
-                 **{"with": {"role-to-assume": role, "aws-region": region, "role-session-name": "gen-${{ github.run_id }}"}})
+APPLY_SESSION_SECONDS = 7200  # an apply may outlast AWS's default hour; the bootstrap's apply roles allow two
+
+
+def aws_credentials(role: str, region: str, condition: str | None = None, seconds: int | None = None) -> dict:
+    options = {"role-to-assume": role, "aws-region": region, "role-session-name": "gen-${{ github.run_id }}"}
+    if seconds:
+        options["role-duration-seconds"] = seconds
+    return _step("AWS credentials (OIDC)", condition, uses=uses("aws-credentials"), **{"with": options})
 
 
 def google_credentials(provider: str, account: str, condition: str | None = None) -> dict:
@@ -108,7 +113,7 @@ def credentials(trust, region: str, role: str) -> list[dict]:
     """Credentials for one environment: its plan or apply identity."""
     identity = trust.plan_identity if role == "plan" else trust.apply_identity
     if trust.cloud == "aws":
-        return [aws_credentials(identity, region)]
+        return [aws_credentials(identity, region, seconds=APPLY_SESSION_SECONDS if role == "apply" else None)]
     return [google_credentials(f"${{{{ vars.{trust.provider_variable} }}}}", identity)]
 
 

@@ -78,7 +78,7 @@ def build(stack: TerraformStack, env: Environment, repository: str) -> None:
                                                                  f"repo:{repository}:ref:refs/heads/*"], exact=False))
         IamRolePolicyAttachment(stack, f"{tf}_ci_plan_read_only", role=plan.name, policy_arn=READ_ONLY)
         apply = IamRole(stack, f"{tf}_ci_apply", name=t.apply, description=f"gen: apply {each.spec_name} from {repository}",
-                        max_session_duration=7200,
+                        max_session_duration=7200,  # gen.ci.actions.APPLY_SESSION_SECONDS
                         assume_role_policy=_web_identity(github, [f"repo:{repository}:environment:{each.spec_name}"], exact=True))
         IamRolePolicyAttachment(stack, f"{tf}_ci_apply_power_user", role=apply.name, policy_arn=POWER_USER)
         IamRolePolicy(stack, f"{tf}_ci_apply_iam", name="own-iam", role=apply.id, policy=policy_json([
