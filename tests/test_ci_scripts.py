@@ -105,23 +105,28 @@ REJECTED_PROD = json.dumps([{"state": "rejected", "environments": [{"name": "pro
     ({"APPROVAL_REQUIRED": "true"}, False),  # no required reviewers: nothing recorded, fails closed
     ({"APPROVAL_REQUIRED": "true", "FAKE_APPROVALS": REJECTED_PROD}, False),
     ({"APPROVAL_REQUIRED": "true", "FAKE_APPROVALS": APPROVED_PROD, "GATE": "staging-approval"}, False),
-    ({"APPROVAL_REQUIRED": "true", "GITHUB_EVENT_NAME": "workflow_dispatch", "DISPATCH_APPROVE": "true"}, True),
-    ({"APPROVAL_REQUIRED": "true", "GITHUB_EVENT_NAME": "push", "DISPATCH_APPROVE": "true"}, False),
-    ({"APPROVAL_REQUIRED": "true", "GITHUB_EVENT_NAME": "workflow_dispatch", "DISPATCH_APPROVE": "false"}, False),
+    # no required reviewers: a dispatch carrying the digest of this very review approves it
+    ({"APPROVAL_REQUIRED": "true", "GITHUB_EVENT_NAME": "workflow_dispatch", "DISPATCH_APPROVE": "d1"}, True),
+    ({"APPROVAL_REQUIRED": "true", "GITHUB_EVENT_NAME": "workflow_dispatch", "DISPATCH_APPROVE": "d0"}, False),
+    ({"APPROVAL_REQUIRED": "true", "GITHUB_EVENT_NAME": "workflow_dispatch", "DISPATCH_APPROVE": ""}, False),
+    ({"APPROVAL_REQUIRED": "true", "GITHUB_EVENT_NAME": "push", "DISPATCH_APPROVE": "d1"}, False),
 ])
 def test_approval_is_enforced(runner, env, ok):
-    checked = runner(scripts.CHECK_APPROVAL, **{"GATE": "prod", **env})
+    checked = runner(scripts.CHECK_APPROVAL, **{"GATE": "prod", "REVIEW_DIGEST": "d1", **env})
     assert (checked.returncode == 0) == ok, checked.stdout + checked.stderr
 
 
 @pytest.mark.parametrize("status,output", [(0, "approval=false"), (3, "approval=true")])
 def test_review_exit_status_becomes_the_approval_output(runner, status, output):
     bin_ = runner.temp.parent / "bin"
-    _stub(bin_, "gen", f'if [ "$2" = --help ]; then echo usage; exit 0; fi\necho "## verdict"\nexit {status}\n')
+    _stub(bin_, "gen", 'if [ "$2" = --help ]; then echo usage; exit 0; fi\n'
+          f'case "$*" in *"--format json"*) echo \'{{"summary": {{}}}}\' ;; *) echo "## verdict" ;; esac\nexit {status}\n')
     done = runner(scripts.REVIEW, GEN_ENV="prod", REVIEW_ENV="prod", GEN_APP="app.json")
     assert done.returncode == 0, done.stderr
-    assert (runner.temp / "output").read_text().strip() == output
-    assert "## verdict" in (runner.temp / "summary.md").read_text()
+    digest = hashlib.sha256(b'{"summary": {}}\n').hexdigest()
+    assert (runner.temp / "output").read_text().split() == [output, f"digest={digest}"]
+    summary = (runner.temp / "summary.md").read_text()
+    assert "## verdict" in summary and digest in summary
 
 
 def test_a_bad_plan_fails_the_review_step(runner):

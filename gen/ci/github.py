@@ -182,7 +182,8 @@ def _apply_jobs(e: Environment, condition: str, env: dict, review_env: str | Non
         _run("Plan", scripts.PLAN, step_id="plan"),
         _run("Review", scripts.REVIEW, review_vars, "review"),
     ]
-    outputs = {"changes": "${{ steps.plan.outputs.changes }}", "approval": "${{ steps.review.outputs.approval }}"}
+    outputs = {"changes": "${{ steps.plan.outputs.changes }}", "approval": "${{ steps.review.outputs.approval }}",
+               "digest": "${{ steps.review.outputs.digest }}"}
     if e.type == "preview":
         plan_steps.append(_run("Security and exposure risks", scripts.PREVIEW_RISKS, step_id="risks"))
         outputs["flagged"] = "${{ steps.risks.outputs.flagged }}"
@@ -217,7 +218,8 @@ def _apply_jobs(e: Environment, condition: str, env: dict, review_env: str | Non
         _download(artifact),
         _run("Check the saved plan's commit, stack and state", scripts.CHECK_SAVED),
     ]
-    check = {"APPROVAL_REQUIRED": required, "GATE": gate_env, "GH_TOKEN": "${{ github.token }}"}
+    check = {"APPROVAL_REQUIRED": required, "GATE": gate_env, "GH_TOKEN": "${{ github.token }}",
+             "REVIEW_DIGEST": f"${{{{ needs.{plan_id}.outputs.digest }}}}"}
     if e.type != "preview":
         check["DISPATCH_APPROVE"] = "${{ inputs.approve }}"
     steps.append(_run("Check the approval", scripts.CHECK_APPROVAL, check))
@@ -248,8 +250,8 @@ def deploy(app: App, app_path: str) -> dict | None:
     on["workflow_dispatch"] = {"inputs": {
         "environment": {"description": "The environment to plan and apply", "type": "choice", "required": True,
                         "options": [e.name for e in envs]},
-        "approve": {"description": "Approve the plan yourself (only where the environment has no required reviewers: docs/ci.md)",
-                    "type": "boolean", "default": False},
+        "approve": {"description": "Only where the environment has no required reviewers: the approval digest of the "
+                                   "review you read (docs/ci.md)", "type": "string", "required": False, "default": ""},
     }}
     jobs: dict = {}
     for e in envs:

@@ -42,7 +42,14 @@ case "$status" in
   3) echo "approval=true" >> "$GITHUB_OUTPUT" ;;
   *) exit "$status" ;;
 esac
-{ echo "## $GEN_ENV"; echo; cat "$RUNNER_TEMP/review.md"; } >> "$GITHUB_STEP_SUMMARY"
+gen review "$RUNNER_TEMP/plan.json" ${REVIEW_ENV:+--app "$GEN_APP" --env "$REVIEW_ENV"} --format json \\
+  > "$RUNNER_TEMP/review.json" || [ "$?" = 3 ]
+digest=$(sha256sum < "$RUNNER_TEMP/review.json" | cut -d ' ' -f 1)
+echo "digest=$digest" >> "$GITHUB_OUTPUT"
+{
+  echo "## $GEN_ENV"; echo; cat "$RUNNER_TEMP/review.md"; echo
+  echo "Approval digest of this review: \\`$digest\\` (docs/ci.md: approval without required reviewers)."
+} >> "$GITHUB_STEP_SUMMARY"
 """
 
 # The comment: `gen review --max-chars` shortens the review to fit where gen has it (it
@@ -131,7 +138,8 @@ fi
 # Approval is enforced twice: by the GitHub environment's required reviewers (the job waits),
 # and here, where the run's recorded approvals are read back. Where the environment has no
 # required reviewers (docs/ci.md), the only other way past is a person dispatching the
-# workflow with `approve` ticked: that person is the approver.
+# workflow with `approve` set to the digest of the review they read (gen review's JSON is
+# deterministic): that person is the approver, of exactly the changes they read.
 CHECK_APPROVAL = """\
 if [ "$APPROVAL_REQUIRED" != true ]; then
   echo "No approval needed."
@@ -141,8 +149,12 @@ approved=$(gh api "repos/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID/approval
   --jq '[.[] | select(.state == "approved") | .environments[].name | select(. == env.GATE)] | length')
 if [ "$approved" -gt 0 ]; then
   echo "Approved in the GitHub environment $GATE."
-elif [ "$GITHUB_EVENT_NAME" = workflow_dispatch ] && [ "$DISPATCH_APPROVE" = true ]; then
-  echo "Approved by $GITHUB_ACTOR, who dispatched this run with approve." | tee -a "$GITHUB_STEP_SUMMARY"
+elif [ "$GITHUB_EVENT_NAME" = workflow_dispatch ] && [ -n "$DISPATCH_APPROVE" ]; then
+  if [ "$DISPATCH_APPROVE" != "$REVIEW_DIGEST" ]; then
+    echo "::error::The plan's review changed since the one approved (approved $DISPATCH_APPROVE, this plan's $REVIEW_DIGEST)."
+    exit 1
+  fi
+  echo "Approved by $GITHUB_ACTOR, who dispatched this run with this review's digest." | tee -a "$GITHUB_STEP_SUMMARY"
 else
   echo "::error::This plan needs approval, and the environment $GATE recorded none (does it have required reviewers?). See docs/ci.md: approval."
   exit 1
@@ -152,11 +164,6 @@ fi
 APPLY = 'terraform -chdir="out/stacks/$STACK" apply -input=false -no-color "$RUNNER_TEMP/saved/plan.tfplan"\n'
 
 PREVIEW_RISKS = """\
-set +e
-gen review "$RUNNER_TEMP/plan.json" --format json > "$RUNNER_TEMP/review.json"
-status=$?
-set -e
-if [ "$status" != 0 ] && [ "$status" != 3 ]; then exit "$status"; fi
 flagged=$(jq '[.resources[].risks[].class | select(. == "security" or . == "exposure")] | length > 0' "$RUNNER_TEMP/review.json")
 echo "flagged=$flagged" >> "$GITHUB_OUTPUT"
 """
