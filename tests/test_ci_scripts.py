@@ -173,3 +173,30 @@ def test_drift_opens_updates_or_closes_one_issue_per_environment(runner, plan_st
     assert writes == ([] if call is None else [w for w in writes if w.startswith(call)]) and len(writes) == (call is not None)
     if plan_status == 2:
         assert "aws_s3_bucket.x changed" in (runner.temp / "issue.md").read_text()
+
+
+@pytest.mark.parametrize("plan,env_name,output,flagged", [
+    ("no-changes.json", "staging", "approval=false", "false"),
+    ("open-security-group.json", "staging", "approval=true", "true"),
+    ("no-changes.json", None, "approval=false", "false"),
+])
+def test_review_and_risks_with_the_real_gen_on_real_plans(runner, plan, env_name, output, flagged):
+    """The review, preview-risk and comment steps with the gen under test on the repository's plan fixtures."""
+    import shutil
+    import sys
+
+    from conftest import EXAMPLES, ROOT
+
+    bin_ = runner.temp.parent / "bin"
+    _stub(bin_, "gen", f'exec {sys.executable} -m gen "$@"\n')
+    shutil.copy(ROOT / "tests" / "plans" / plan, runner.temp / "plan.json")
+    env = {"GEN_ENV": env_name or "pr:1", "GEN_APP": str(EXAMPLES / "shop.json"), "PYTHONPATH": str(ROOT),
+           "MARKER": "<!-- gen:plan:x -->", "GITHUB_SERVER_URL": "https://github.com"}
+    if env_name:
+        env["REVIEW_ENV"] = env_name
+    for script in (scripts.REVIEW, scripts.PREVIEW_RISKS, scripts.COMMENT):
+        done = runner(script, **env)
+        assert done.returncode == 0, done.stdout + done.stderr
+    outputs = (runner.temp / "output").read_text().split()
+    assert outputs[0] == output and outputs[2] == f"flagged={flagged}" and outputs[1].startswith("digest=")
+    assert (runner.temp / "comment.md").read_text("utf-8").startswith("<!-- gen:plan:x -->")
