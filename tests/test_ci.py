@@ -357,3 +357,47 @@ def test_the_yaml_writer_round_trips_through_a_yaml_parser():
     assert run.returncode == 0, run.stderr[-3000:]
     for document, text, back in zip(documents, texts, json.loads(run.stdout)):
         assert back == json.loads(json.dumps(document)), text
+
+
+def _all_workflows():
+    from gen.ci.github import deploy, pull_request
+    from gen.ci.previews import drift, preview
+    from gen.model.environments import preview_templates
+    from gen.model.validate import load_app
+
+    for model in MODELS:
+        app = load_app(EXAMPLES / f"{model}.json")
+        for workflow in (pull_request(app, "app.json", OUT), deploy(app, "app.json"),
+                         *[preview(app, "app.json", n) for n in preview_templates(app)], drift(app, "app.json")):
+            if workflow:
+                yield model, workflow
+
+
+def _identities(job) -> list[str]:
+    return [str(v) for step in job["steps"] if "uses" in step and ("aws-actions" in step["uses"] or "google-github" in step["uses"])
+            for k, v in step.get("with", {}).items() if k in ("role-to-assume", "service_account")]
+
+
+def test_credentials_never_reach_a_fork_and_apply_identities_only_their_environment():
+    checked = 0
+    for model, workflow in _all_workflows():
+        for job_id, job in workflow["jobs"].items():
+            identities = _identities(job)
+            if not identities:
+                assert "id-token" not in job.get("permissions", {}), f"{model}: {job_id} asks for an OIDC token it never uses"
+                continue
+            checked += 1
+            assert job["permissions"]["id-token"] == "write"
+            if "pull_request" in workflow["on"]:
+                condition = job["if"]
+                assert ("head.repo.full_name == github.repository" in condition
+                        or "github.event_name == 'schedule'" in condition), f"{model}: {job_id}: {condition}"
+            environment = job.get("environment")
+            name = environment["name"] if isinstance(environment, dict) else environment
+            for identity in identities:
+                if "ci-apply" in identity:
+                    assert name and f"-{name}-ci-apply" in identity, f"{model}: {job_id} uses {identity} in {name}"
+                else:
+                    assert ("ci-plan" in identity or "plan_identity" in identity) and name is None, \
+                        f"{model}: {job_id} plans in environment {name}"
+    assert checked > 10

@@ -204,6 +204,8 @@ def _apply_jobs(e: Environment, condition: str, env: dict, review_env: str | Non
         }
         needs.append(gate_id)
     ok = f"!cancelled() && needs.{plan_id}.result == 'success'"
+    if e.type == "preview":  # said again where the credentials are, not only through the plan job
+        ok += f" && {SAME_REPOSITORY}"
     if len(needs) > 1:
         ok += f" && (needs.{gate_id}.result == 'success' || needs.{gate_id}.result == 'skipped')"
     environment = {"name": e.spec_name}
