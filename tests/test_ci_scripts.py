@@ -200,3 +200,25 @@ def test_review_and_risks_with_the_real_gen_on_real_plans(runner, plan, env_name
     outputs = (runner.temp / "output").read_text().split()
     assert outputs[0] == output and outputs[2] == f"flagged={flagged}" and outputs[1].startswith("digest=")
     assert (runner.temp / "comment.md").read_text("utf-8").startswith("<!-- gen:plan:x -->")
+
+
+COMMENTS = json.dumps([
+    {"id": 5, "user": {"login": "someone"}, "body": "<!-- gen:plan:prod --> spoofed"},
+    {"id": 9, "user": {"login": "github-actions[bot]"}, "body": "<!-- gen:plan:prod -->\nold plan"},
+    {"id": 11, "user": {"login": "github-actions[bot]"}, "body": "<!-- gen:plan:staging -->\nother"},
+])
+
+
+@pytest.mark.parametrize("comments,call", [
+    (COMMENTS, "gh api --method PATCH repos/acme/shop/issues/comments/9"),
+    ("[]", "gh api --method POST repos/acme/shop/issues/3/comments"),
+])
+def test_one_comment_per_environment_is_updated_in_place(runner, comments, call):
+    """A failed plan says so in the environment's own comment (the bot's, not a look-alike)."""
+    done = runner(scripts.FAILED_COMMENT + scripts.UPSERT_COMMENT, FAKE_APPROVALS=comments, MARKER="<!-- gen:plan:prod -->",
+                  GEN_ENV="prod", PR_NUMBER="3", BODY=str(runner.temp / "comment.md"), GITHUB_SERVER_URL="https://github.com")
+    assert done.returncode == 0, done.stderr
+    writes = [line for line in (runner.temp / "gh.log").read_text().splitlines() if "--method" in line]
+    assert len(writes) == 1 and writes[0].startswith(call)
+    body = (runner.temp / "comment.md").read_text()
+    assert body.startswith("<!-- gen:plan:prod -->\n") and "The plan failed" in body

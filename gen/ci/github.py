@@ -127,6 +127,8 @@ def pull_request(app: App, app_path: str, out: str) -> dict:
             _run("Environments with a stack", MATRIX, {"TRUST": json.dumps(rows, indent=2, sort_keys=True) + "\n"}, "matrix"),
         ],
     }
+    marker = "<!-- gen:plan:${{ matrix.environment.name }} -->"
+    comment_env = {"GH_TOKEN": "${{ github.token }}", "PR_NUMBER": PR_NUMBER, "BODY": "${{ runner.temp }}/comment.md"}
     plan = {
         "name": "Plan ${{ matrix.environment.name }}",
         "needs": "check",
@@ -143,13 +145,12 @@ def pull_request(app: App, app_path: str, out: str) -> dict:
             _run("Synthesize", scripts.SYNTH),
             _run("Plan", scripts.PLAN, step_id="plan"),
             _run("Review", scripts.REVIEW, {"REVIEW_ENV": "${{ matrix.environment.name }}"}, "review"),
-            _run("Write the comment", scripts.COMMENT, {"MARKER": "<!-- gen:plan:${{ matrix.environment.name }} -->",
-                                                        "REVIEW_ENV": "${{ matrix.environment.name }}"}),
-            _run("Comment on the pull request", scripts.UPSERT_COMMENT, {
-                "GH_TOKEN": "${{ github.token }}", "PR_NUMBER": PR_NUMBER,
-                "MARKER": "<!-- gen:plan:${{ matrix.environment.name }} -->", "BODY": "${{ runner.temp }}/comment.md"}),
+            _run("Write the comment", scripts.COMMENT, {"MARKER": marker, "REVIEW_ENV": "${{ matrix.environment.name }}"}),
+            _run("Comment on the pull request", scripts.UPSERT_COMMENT, {**comment_env, "MARKER": marker}),
             _upload("gen-plan-${{ matrix.environment.name }}-${{ github.event.pull_request.head.sha }}",
                     "out/stacks/${{ matrix.environment.stack }}/plan.tfplan"),
+            {"name": "Say on the pull request that the plan failed", "if": "failure()",
+             "env": {**comment_env, "MARKER": marker}, "run": scripts.FAILED_COMMENT + scripts.UPSERT_COMMENT},
         ],
     }
     return _workflow("gen pull request", {"pull_request": {"types": ["opened", "synchronize", "reopened"]}},

@@ -89,6 +89,12 @@ open(sys.argv[2], "w", encoding="utf-8").write(head + body)
 PY
 """
 
+# When a plan fails, its comment says so, so nobody reads the last good plan as this one.
+FAILED_COMMENT = """\
+run="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID"
+printf '%s\\n### gen plan: %s\\n\\n**The plan failed**: see [the run](%s).\\n' "$MARKER" "$GEN_ENV" "$run" > "$RUNNER_TEMP/comment.md"
+"""
+
 UPSERT_COMMENT = """\
 id=$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues/$PR_NUMBER/comments" \\
   --jq '.[] | select(.user.login == "github-actions[bot]" and (.body | startswith(env.MARKER))) | .id' | head -n 1)
