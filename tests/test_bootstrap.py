@@ -129,3 +129,19 @@ def test_every_api_a_google_stack_can_use_has_an_apply_role():
     assert {"compute", "run", "sqladmin"} <= names  # the scan sees the function's API names
     names.discard("network")  # `"network" not in env.network`: a model key, not an API
     assert sorted(names - set(API_ROLES)) == []
+
+
+def test_a_second_run_keeps_the_local_state_and_providers(stacks):
+    """The bootstrap's state lives in its stack folder: synthesizing again rewrites only cdk.tf.json."""
+    from gen.synth.bootstrap import synth_bootstrap
+
+    made = stacks[("shop", "prod")]
+    folder = made["path"].parent
+    (folder / "terraform.tfstate").write_text('{"serial": 3}')
+    (folder / ".terraform").mkdir()
+    (folder / "cdk.tf.json").write_text("{}")
+    again = synth_bootstrap(made["env"], "acme/shop", folder.parent.parent)
+    assert again == made["path"] and again.read_text("utf-8") == made["text"]
+    assert (folder / "terraform.tfstate").read_text() == '{"serial": 3}' and (folder / ".terraform").is_dir()
+    manifest = json.loads((folder.parent.parent / "manifest.json").read_text())
+    assert list(manifest["stacks"]) == ["shop-prod-aws-bootstrap"]
