@@ -222,3 +222,20 @@ def test_one_comment_per_environment_is_updated_in_place(runner, comments, call)
     assert len(writes) == 1 and writes[0].startswith(call)
     body = (runner.temp / "comment.md").read_text()
     assert body.startswith("<!-- gen:plan:prod -->\n") and "The plan failed" in body
+
+
+def test_the_sweep_destroys_every_closed_preview_and_keeps_open_ones(runner):
+    """Each stand-in reads standard input, as a real tool may: the loop must still see every number."""
+    bin_ = runner.temp.parent / "bin"
+    _stub(bin_, "gh", 'cat > /dev/null\necho "gh $*" >> "$RUNNER_TEMP/gh.log"\n'
+          'case "$3" in 2) echo OPEN ;; *) echo MERGED ;; esac\n')
+    _stub(bin_, "gen", 'cat > /dev/null\nout="${@: -1}"\nmkdir -p "$out/stacks/x-$4"\n')
+    _stub(bin_, "terraform", 'cat > /dev/null\necho "terraform $*" >> "$RUNNER_TEMP/tf.log"\n')
+    _stub(bin_, "aws", 'cat > /dev/null\necho "aws $*" >> "$RUNNER_TEMP/aws.log"\n')
+    (runner.temp / "previews.txt").write_text("1\n2\n3\n")
+    script = scripts.SWEEP.replace("@REMOVE@", scripts.REMOVE_STATE["aws"])
+    done = runner(script, GEN_APP="app.json", GEN_PREVIEW="preview", STATE_BUCKET="b", STATE_PATTERN="shop/pr-*/terraform.tfstate")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (runner.temp / "aws.log").read_text().splitlines() == [
+        "aws s3 rm s3://b/shop/pr-1/terraform.tfstate", "aws s3 rm s3://b/shop/pr-3/terraform.tfstate"]
+    assert (runner.temp / "tf.log").read_text().count(" destroy ") == 2

@@ -203,8 +203,10 @@ gcloud storage ls "gs://$STATE_BUCKET/$STATE_PREFIX*/default.tfstate" 2> /dev/nu
 """,
 }
 
+# The list is read on descriptor 3, so that nothing in the loop (gh, gen, terraform) can
+# swallow the numbers still to come from standard input.
 SWEEP = """\
-while read -r number; do
+while read -r number <&3; do
   state=$(gh pr view "$number" --repo "$GITHUB_REPOSITORY" --json state --jq .state)
   if [ "$state" = OPEN ]; then continue; fi
   echo "Pull request $number is $state: destroying its preview."
@@ -215,7 +217,7 @@ while read -r number; do
   terraform -chdir="$dir" destroy -auto-approve -input=false -no-color
   STATE_OBJECT="${STATE_PATTERN//\\*/$number}"
   @REMOVE@
-done < "$RUNNER_TEMP/previews.txt"
+done 3< "$RUNNER_TEMP/previews.txt"
 """
 
 DRIFT = f"""\
