@@ -4,6 +4,8 @@ the script text, so no title or branch name can become shell code.
 
 Each script runs under GitHub's `bash -e -o pipefail`; a command whose exit status carries
 meaning (terraform's -detailed-exitcode, gen's exit 3) runs between `set +e` and `set -e`.
+Under pipefail a reader that stops early (`head -n 1`) can fail the step by breaking its
+writer's pipe, so the first line is taken with `sed -n 1p`, which reads to the end.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ printf '%s\\n### gen plan: %s\\n\\n**The plan failed**: see [the run](%s).\\n' "
 
 UPSERT_COMMENT = """\
 id=$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues/$PR_NUMBER/comments" \\
-  --jq '.[] | select(.user.login == "github-actions[bot]" and (.body | startswith(env.MARKER))) | .id' | head -n 1)
+  --jq '.[] | select(.user.login == "github-actions[bot]" and (.body | startswith(env.MARKER))) | .id' | sed -n 1p)
 if [ -n "$id" ]; then
   gh api --method PATCH "repos/$GITHUB_REPOSITORY/issues/comments/$id" -F "body=@$BODY" > /dev/null
 else
@@ -212,7 +214,7 @@ while read -r number <&3; do
   echo "Pull request $number is $state: destroying its preview."
   out="$RUNNER_TEMP/sweep-$number"
   gen synth "$GEN_APP" --env "pr:$number" --from "$GEN_PREVIEW" --out "$out"
-  dir=$(find "$out/stacks" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+  dir=$(find "$out/stacks" -mindepth 1 -maxdepth 1 -type d | sed -n 1p)
   terraform -chdir="$dir" init -input=false -no-color
   terraform -chdir="$dir" destroy -auto-approve -input=false -no-color
   STATE_OBJECT="${STATE_PATTERN//\\*/$number}"
@@ -229,7 +231,7 @@ status=$?
 set -e
 run="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID"
 number=$(gh issue list --repo "$GITHUB_REPOSITORY" --label gen-drift --state open --json number,title \\
-  --jq '.[] | select(.title == env.TITLE) | .number' | head -n 1)
+  --jq '.[] | select(.title == env.TITLE) | .number' | sed -n 1p)
 case "$status" in
   0)
     echo "No drift in $GEN_ENV."
