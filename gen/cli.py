@@ -279,6 +279,66 @@ def schema():
     _dump(schemas.load("app.schema"))
 
 
+@main.group()
+def ci():
+    """Generate CI pipelines from the model."""
+
+
+@ci.command("github")
+@MODEL
+@click.option("--out", "out_dir", default=".github/workflows", show_default=True, metavar="DIR",
+              help="Where the workflow files go (the repository's .github/workflows).")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when the files there are not what the model makes.")
+def ci_github(app_file, out_dir, check):
+    """Write GitHub Actions workflows for APP.json: pull-request plans, deploys, previews, drift.
+
+    Run it from the repository's root, with APP.json's path as the workflows should see it.
+    The README's "CI" section lists the repository variables and GitHub environments they use.
+    """
+    from gen.ci.files import write
+    from gen.model.validate import load_app
+
+    done = write(load_app(app_file), app_file, out_dir, check)
+    for path, status in done:
+        click.echo(f"{status:<9}  {path}")
+    if check and any(status != "unchanged" for _, status in done):
+        click.echo(f"gen: {out_dir} is not what `gen ci github {app_file}` makes of the model: generate it again", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@MODEL
+@click.option("--env", "env_name", required=True, metavar="NAME",
+              help="An environment of the account or project to bootstrap (a preview environment by its own name).")
+@click.option("--repo", "repository", required=True, metavar="OWNER/REPO", help="The GitHub repository whose workflows deploy.")
+@click.option("--out", "out_dir", default="bootstrap", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder; the stack keeps its local state in its folder there.")
+def bootstrap(app_file, env_name, repository, out_dir):
+    """Synthesize the one-time stack for an account or project: the state bucket and the CI trust.
+
+    Apply it once, by hand, with credentials of that account or project (README: CI). It covers
+    every environment of the model that shares the account or project and state bucket of --env.
+    """
+    from gen.model.environments import PREVIEW, resolve
+    from gen.model.trust import REPOSITORY, same_home
+    from gen.model.validate import load_app
+    from gen.synth.bootstrap import synth_bootstrap
+
+    if not REPOSITORY.fullmatch(repository):
+        raise InputError(f"--repo {repository}: give the GitHub repository as OWNER/REPO, e.g. acme/shop")
+    if PREVIEW.match(env_name):
+        raise InputError(f"--env {env_name}: bootstrap the preview environment itself (its name in the model), not one preview")
+    app = load_app(app_file)
+    env = resolve(app, env_name)
+    if env.type == "local":
+        raise InputError(f"--env {env_name}: a local environment has no cloud account to bootstrap")
+    path = synth_bootstrap(env, repository, out_dir)
+    covered = ", ".join(e.spec_name for e in same_home(app, env))
+    where = f"account {env.account}" if env.cloud == "aws" else f"project {env.project}"
+    click.echo(f"{path}\n{where}: state bucket {env.state.bucket}; CI roles for {covered}; trusted repository {repository}")
+    click.echo(f"next: terraform -chdir={path.parent} init && terraform -chdir={path.parent} apply")
+
+
 # Change review (gen review, gen diff) registers here.
 _FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,

@@ -22,7 +22,8 @@ ROOMS = {
     "providers": {"gen.model"},  # providers.aws, providers.google, providers.docker
     "gen.synth": {"gen.model", "providers"},
     "gen.review": {"gen.model", "gen.synth"},
-    "gen.cli": {"gen.model", "gen.synth", "gen.review", "gen"},
+    "gen.ci": {"gen.model"},
+    "gen.cli": {"gen.model", "gen.synth", "gen.review", "gen.ci", "gen"},
 }
 
 
@@ -103,7 +104,7 @@ def test_each_room_imports_only_the_rooms_below_it():
 def test_the_model_and_review_never_load_cdktf():
     wrong = []
     for module, path in MODULES.items():
-        if _room(module) not in ("gen.model", "gen.review"):
+        if _room(module) not in ("gen.model", "gen.review", "gen.ci"):
             continue
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):

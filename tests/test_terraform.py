@@ -19,7 +19,7 @@ from conftest import EXAMPLES, GOLDEN, ROOT
 from tests.terraform import TerraformError
 from tests.terraform.schema import BINDINGS, binding_version, rebuild
 
-GOLDEN_STACKS = sorted(GOLDEN.glob("*/*.tf.json"))
+GOLDEN_STACKS = sorted(GOLDEN.rglob("*.tf.json"))  # bootstrap stacks sit one folder deeper
 SHOP = EXAMPLES / "shop.json"
 SHOP_STACKS = {"prod": "shop-prod-aws", "staging": "shop-staging-gcp", "prod-eu": "shop-prod-eu-gcp"}
 

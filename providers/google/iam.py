@@ -110,11 +110,16 @@ def database_condition(env: Environment, databases) -> dict:
             "expression": f'resource.type == "sqladmin.googleapis.com/Instance" && ({instances})'}
 
 
+def writes_buckets(env: Environment) -> bool:
+    """Whether a unit may write a bucket: the stack then defines the bucket-writer custom role."""
+    return any(access != "read" for unit in env.units.values() for access in unit.uses.buckets.values())
+
+
 def build(stack: TerraformStack, env: Environment, built) -> dict[str, list]:
     """Each unit's grants on what its services use; unit -> the bindings its containers need at start."""
     grants: dict[str, list] = {}
     roles = {BUCKET_READER: BUCKET_READER}
-    if any(access != "read" for unit in env.units.values() for access in unit.uses.buckets.values()):
+    if writes_buckets(env):
         roles[BUCKET_WRITER] = ProjectIamCustomRole(
             stack, "bucket_writer_role", project=env.project, role_id=bucket_writer_role_id(env),
             title=f"{env.app.name} {env.name} bucket writer"[:100],

@@ -1,0 +1,166 @@
+"""`gen bootstrap`: golden stacks for both clouds, and that they make exactly what the
+environment stacks' backends and the generated workflows expect."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import EXAMPLES, GOLDEN
+
+CASES = [("shop", "prod"), ("shop", "staging"), ("shop", "preview"), ("gcp-preview-existing-network", "preview")]
+
+
+@pytest.fixture(scope="module")
+def stacks(tmp_path_factory) -> dict[tuple[str, str], dict]:
+    from gen.model.environments import resolve
+    from gen.model.validate import load_app
+    from gen.synth.bootstrap import synth_bootstrap
+
+    made = {}
+    for model, env_name in CASES:
+        out = tmp_path_factory.mktemp(f"bootstrap-{model}-{env_name}")
+        env = resolve(load_app(EXAMPLES / f"{model}.json"), env_name)
+        path = synth_bootstrap(env, "acme/shop", out)
+        made[(model, env_name)] = {"text": path.read_text("utf-8"), "env": env, "path": path}
+    return made
+
+
+@pytest.mark.parametrize("model,env_name", CASES)
+def test_bootstrap_matches_golden(stacks, update_goldens, model, env_name):
+    made = stacks[(model, env_name)]
+    golden = GOLDEN / "bootstrap" / model / f"{made['path'].parent.name}.tf.json"
+    if update_goldens:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(made["text"], "utf-8")
+    assert golden.exists(), f"no golden {golden}: run pytest --update-goldens and review it"
+    assert golden.read_text("utf-8") == made["text"], f"{golden.name} differs: review, then --update-goldens"
+
+
+def _resources(text: str) -> dict:
+    return json.loads(text)["resource"]
+
+
+def test_aws_bucket_is_the_backends_bucket_and_locked_down(stacks):
+    made = stacks[("shop", "prod")]
+    res = _resources(made["text"])
+    assert res["aws_s3_bucket"]["state"]["bucket"] == made["env"].state.bucket == "shop-tfstate-222222222222"
+    assert res["aws_s3_bucket"]["state"]["lifecycle"] == {"prevent_destroy": True}
+    assert res["aws_s3_bucket_versioning"]["state_versioning"]["versioning_configuration"] == {"status": "Enabled"}
+    assert all(res["aws_s3_bucket_public_access_block"]["state_public_access"][k] is True
+               for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+    policy = json.loads(res["aws_s3_bucket_policy"]["state_policy"]["policy"])
+    assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert json.loads(made["text"])["terraform"]["backend"] == {"local": {"path": "terraform.tfstate"}}
+
+
+def test_aws_roles_trust_what_the_workflows_assume(stacks):
+    from gen.ci.files import generate
+    from gen.model.validate import load_app
+
+    res = _resources(stacks[("shop", "prod")]["text"])
+    apply = json.loads(res["aws_iam_role"]["prod_ci_apply"]["assume_role_policy"])["Statement"][0]
+    assert apply["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == ["repo:acme/shop:environment:prod"]
+    plan = json.loads(res["aws_iam_role"]["prod_ci_plan"]["assume_role_policy"])["Statement"][0]
+    assert plan["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"] == [
+        "repo:acme/shop:pull_request", "repo:acme/shop:ref:refs/heads/*"]
+    workflows = "".join(generate(load_app(EXAMPLES / "shop.json"), "examples/shop.json", ".github/workflows").values())
+    for role in (res["aws_iam_role"]["prod_ci_apply"]["name"], res["aws_iam_role"]["prod_ci_plan"]["name"]):
+        assert f"arn:aws:iam::222222222222:role/{role}" in workflows
+
+
+def test_google_pool_admits_only_the_repository_and_apply_only_its_environment(stacks):
+    res = _resources(stacks[("shop", "staging")]["text"])
+    bucket = res["google_storage_bucket"]["state"]
+    assert bucket["name"] == stacks[("shop", "staging")]["env"].state.bucket
+    assert (bucket["uniform_bucket_level_access"], bucket["public_access_prevention"], bucket["versioning"]) == (
+        True, "enforced", {"enabled": True})
+    provider = res["google_iam_workload_identity_pool_provider"]["github_provider"]
+    assert provider["attribute_condition"] == "assertion.repository == 'acme/shop'"
+    members = res["google_service_account_iam_member"]
+    assert members["staging_ci_apply_federation"]["member"].endswith("/subject/repo:acme/shop:environment:staging")
+    roles = {m["role"] for m in res["google_project_iam_member"].values()}
+    assert "roles/owner" not in roles and "roles/editor" not in roles
+    # shop's staging stack defines the bucket-writer custom role, so its apply account may manage roles
+    assert "roles/iam.roleAdmin" in roles
+
+
+def test_the_apply_account_manages_roles_only_where_the_stack_defines_one():
+    from gen.model.environments import resolve
+    from gen.model.validate import load_app
+    from providers.google.bootstrap import apply_roles
+
+    app = load_app(EXAMPLES / "gcp-preview-existing-network.json")
+    for spec in app.environments.values():
+        if spec.cloud == "gcp":
+            env = resolve(app, spec.name)
+            writes = any(a != "read" for u in env.units.values() for a in u.uses.buckets.values())
+            assert ("roles/iam.roleAdmin" in apply_roles(env)) == writes, spec.name
+
+
+@pytest.mark.parametrize("model,env_name", CASES)
+def test_every_reference_names_something_in_the_stack(stacks, model, env_name):
+    from test_golden import missing_references, references
+
+    stack = json.loads(stacks[(model, env_name)]["text"])
+    assert references(stack), "the reference scan found nothing: it is not looking"
+    assert missing_references(stack) == []
+
+
+def test_argument_names_are_the_bindings(stacks):
+    """Every resource argument the bootstrap stacks set is one the pinned binding knows (its
+    Config class), so hashicorp/aws 6.25.0 and hashicorp/google 6.50.0 accept the names."""
+    import importlib
+    import inspect
+
+    meta = {"//", "depends_on", "lifecycle", "provider", "count", "for_each"}
+    unknown = []
+    for made in stacks.values():
+        cloud = made["env"].cloud
+        package = "cdktf_cdktf_provider_aws" if cloud == "aws" else "cdktf_cdktf_provider_google"
+        prefix = "aws_" if cloud == "aws" else "google_"
+        for kind, items in json.loads(made["text"])["resource"].items():
+            module = importlib.import_module(f"{package}.{kind.removeprefix(prefix)}")
+            cls = next(c for name, c in vars(module).items() if name.endswith("Config") and inspect.isclass(c)
+                       and name.lower().replace("config", "") == kind.removeprefix(prefix).replace("_", "")
+                       or name.lower() == kind.removeprefix(prefix).replace("_", "") + "aconfig")
+            known = set(inspect.signature(cls.__init__).parameters)
+            unknown += [f"{kind}.{arg}" for item in items.values() for arg in item if arg not in meta | known]
+    assert unknown == []
+
+
+def test_every_api_a_google_stack_can_use_has_an_apply_role():
+    """Read from needed_apis' source, so an API added there later without a role here fails."""
+    import ast
+    import inspect
+
+    from providers.google import stack
+    from providers.google.bootstrap import API_ROLES
+
+    tree = ast.parse(inspect.getsource(stack.needed_apis))
+    # the API names are what `apis = {...}`, `apis.add(...)` and `apis.update({...})` hold
+    holders = [node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+               and any(isinstance(t, ast.Name) and t.id == "apis" for t in node.targets)]
+    holders += [node for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "apis"]
+    names = {c.value for holder in holders for c in ast.walk(holder)
+             if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    assert {"compute", "run", "sqladmin", "monitoring"} <= names  # the scan sees the function's API names
+    assert sorted(names - set(API_ROLES)) == []
+
+
+def test_a_second_run_keeps_the_local_state_and_providers(stacks):
+    """The bootstrap's state lives in its stack folder: synthesizing again rewrites only cdk.tf.json."""
+    from gen.synth.bootstrap import synth_bootstrap
+
+    made = stacks[("shop", "prod")]
+    folder = made["path"].parent
+    (folder / "terraform.tfstate").write_text('{"serial": 3}')
+    (folder / ".terraform").mkdir()
+    (folder / "cdk.tf.json").write_text("{}")
+    again = synth_bootstrap(made["env"], "acme/shop", folder.parent.parent)
+    assert again == made["path"] and again.read_text("utf-8") == made["text"]
+    assert (folder / "terraform.tfstate").read_text() == '{"serial": 3}' and (folder / ".terraform").is_dir()
+    manifest = json.loads((folder.parent.parent / "manifest.json").read_text())
+    assert list(manifest["stacks"]) == ["shop-prod-aws-bootstrap"]
