@@ -105,6 +105,7 @@ def test_node_takes_every_fast_path_and_prints_no_banner(tmp_path):
         "gen: plain values resolved directly: ": 2,
         "gen: lazy index (": 2,
         "gen: package from gen's cache: ": 6,  # constructs, cdktf and the cloud's provider, per process
+        "gen: compile cache: ": 2,
     }
     lines = [line for line in lines if not line.startswith("gen: package cache filled in ")]  # a new cache
     for start, count in expected.items():
@@ -142,6 +143,8 @@ def test_a_cold_run_fills_gens_package_cache_and_extracts_nothing(tmp_path):
     again = run_gen("synth", str(SHOP), "--env", "prod", "--force", "--out", str(tmp_path / "again"), env=env)
     assert again.returncode == 0, again.stderr
     assert "package cache filled" not in again.stderr, again.stderr
+    compiled = re.search(r"gen: compile cache: (\d+) of (\d+) modules from it, 0 written", again.stderr)
+    assert compiled and compiled.group(1) == compiled.group(2) != "0", again.stderr  # V8's code, cached by the first
     assert {p: p.stat().st_mtime_ns for p in caches.rglob("*")} == before, "a warm run changed gen's package cache"
     assert (tmp_path / "again" / relative).read_bytes() == (tmp_path / "first" / relative).read_bytes()
 

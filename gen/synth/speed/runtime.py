@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gen.synth.speed.cache import INDEX_VERSION, Unfit, ensure, entry_folder, find_package, is_complete
+from gen.synth.speed.cache import INDEX_VERSION, Unfit, cache_root, ensure, entry_folder, find_package, is_complete
 from gen.synth.speed.preload import _NODE_PRELOAD_JS
 
 
@@ -209,6 +209,8 @@ def _prepare_node(packages: dict[str, frozenset[str] | None] | None = None) -> d
     atexit.register(shutil.rmtree, folder, True)  # Node reads these files while it runs
     (folder / "preload.js").write_text(_NODE_PRELOAD_JS, "utf-8")
     variables = {}
+    if not os.environ.get("GEN_NO_COMPILE_CACHE"):
+        variables["GEN_COMPILE_CACHE"] = str(cache_root() / "v8")
     options = [os.environ.get("NODE_OPTIONS", ""), f'--require "{folder / "preload.js"}"']
     if "JSII_RUNTIME" not in os.environ and not _kernel_problems():
         kernel = _kernel_folder()
