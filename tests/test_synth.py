@@ -583,3 +583,27 @@ def test_a_wrong_type_fails_with_or_without_the_python_type_checks(tmp_path):
         results[checks] = completed.stdout
     assert results["1"].startswith("TypeError type of argument bucket"), results  # the bindings' own check
     assert results[""].startswith("RuntimeError Passed to parameter config"), results  # jsii's kernel, in Node
+
+
+@pytest.mark.parametrize("package_cache", [True, False])
+def test_a_binding_module_gens_package_cache_does_not_keep_is_refused_by_name(package_cache):
+    """Node loads a provider from gen's package cache, which keeps the modules providers/ import:
+    importing another one fails at the import, saying why, not later in Node."""
+    program = (
+        "from gen.synth.run import _builders\n"
+        "_builders({'aws'})\n"
+        "from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket\n"
+        "try:\n"
+        "    from cdktf_cdktf_provider_aws.accessanalyzer_analyzer import AccessanalyzerAnalyzer\n"
+        "except ImportError as e:\n"
+        "    print(e)\n"
+        "else:\n"
+        "    print('imported')\n")
+    env = {**os.environ, **({} if package_cache else {"GEN_NO_PACKAGE_CACHE": "1"})}
+    completed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT, env=env,
+                               timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    if package_cache:
+        assert "accessanalyzer_analyzer is not in gen's package cache" in completed.stdout, completed.stdout
+    else:
+        assert completed.stdout.strip() == "imported"

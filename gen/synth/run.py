@@ -32,9 +32,9 @@ from gen.synth.fingerprint import FINGERPRINT_FILE, FINGERPRINT_FORMAT, ROOT, _u
 from gen.synth.packages import BINDINGS, PROVIDER_PACKAGES
 from gen.synth.publish import MANIFEST, STACK_FILE, STACKS, _publish, _read_json, _write_json
 from gen.synth.selection import select
-from gen.synth.speed.bindings import _import_package_lightly, _lighten_bindings
+from gen.synth.speed.bindings import _import_package_lightly, _keep_to_cached_modules, _lighten_bindings
 from gen.synth.speed.references import _REFERENCES
-from gen.synth.speed.runtime import _node_environment, _node_started, fill_package_cache
+from gen.synth.speed.runtime import SERVED, _node_environment, _node_started, fill_package_cache
 
 SYNTHESIZED = "synthesized"
 UP_TO_DATE = "up to date"
@@ -74,6 +74,9 @@ def _builders(clouds: set[str]) -> dict:
     with _node_environment(packages):
         for cloud in sorted(clouds):
             _import_package_lightly(BINDINGS[cloud])
+    for package, kept in SERVED.items():
+        if kept is not None:
+            _keep_to_cached_modules(package, kept)
     builders = {}
     for cloud in sorted(clouds):
         builders[cloud] = importlib.import_module(f"providers.{PROVIDER_PACKAGES[cloud]}.stack").build

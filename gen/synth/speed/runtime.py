@@ -230,6 +230,11 @@ def _prepare_node(packages: dict[str, frozenset[str] | None] | None = None) -> d
     return variables
 
 
+# Python binding package -> the binding modules its entry keeps (None: all), for each package
+# this process's Node loads from gen's package cache.
+SERVED: dict[str, frozenset[str] | None] = {}
+
+
 def fill_package_cache(packages: dict[str, frozenset[str] | None]) -> None:
     """Fill gen's package cache for `packages` now, where gen's runtime will use it (e.g. once
     for the packages every cloud's process loads, before they start)."""
@@ -261,6 +266,7 @@ def _cached_packages(packages: dict[str, frozenset[str] | None]) -> dict[str, st
             filled = not is_complete(entry_folder(package))
             started = time.perf_counter()
             entries[package.spec] = str(ensure(package))
+            SERVED[python] = modules
             if filled:
                 report(f"gen: package cache filled in {(time.perf_counter() - started) * 1000:.0f} ms: {package.spec}\n")
         except (Unfit, OSError) as e:
