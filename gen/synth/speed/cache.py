@@ -129,6 +129,7 @@ def ensure(package: Package, root: Path | None = None) -> Path:
     folder = entry_folder(package, root)
     if is_complete(folder):
         return folder
+    (root or cache_root()).mkdir(mode=0o700, parents=True, exist_ok=True)  # Node runs what it holds
     folder.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
