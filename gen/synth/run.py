@@ -34,7 +34,7 @@ from gen.synth.publish import MANIFEST, STACK_FILE, STACKS, _publish, _read_json
 from gen.synth.selection import select
 from gen.synth.speed.bindings import _import_package_lightly, _keep_to_cached_modules, _lighten_bindings
 from gen.synth.speed.references import _REFERENCES
-from gen.synth.speed.runtime import SERVED, _node_environment, _node_started, fill_package_cache
+from gen.synth.speed.runtime import SERVED, _node_environment, _node_started
 
 SYNTHESIZED = "synthesized"
 UP_TO_DATE = "up to date"
@@ -173,7 +173,6 @@ def _synth_all(jobs: list[tuple[int, Environment]], total: int, scratch: Path,
     clouds = sorted({env.cloud for _, env in jobs})
     if len(clouds) < 2 or _node_started() or "fork" not in multiprocessing.get_all_start_methods():
         return _synth_in_process(jobs, total, scratch, progress)
-    fill_package_cache(_SHARED_PACKAGES)  # once, not in each cloud's process
     context = multiprocessing.get_context("fork")
     for stream in (sys.stdout, sys.stderr):  # or a child would print what is buffered again
         stream.flush()

@@ -36,6 +36,7 @@ May import: the standard library and `gen.synth.packages`, `gen.synth.speed.prel
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -131,6 +132,32 @@ def ensure(package: Package, root: Path | None = None) -> Path:
         return folder
     (root or cache_root()).mkdir(mode=0o700, parents=True, exist_ok=True)  # Node runs what it holds
     folder.parent.mkdir(parents=True, exist_ok=True)
+    locks = (root or cache_root()) / "locks"
+    locks.mkdir(exist_ok=True)
+    with _locked(locks / f"{folder.name}.lock"):  # another process may be filling the entry
+        if not is_complete(folder):
+            _fill_into(package, folder)
+    return folder
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """Hold an exclusive lock on `path` (where the platform has fcntl; else no lock: a second
+    process fills the same entry and keeps the first one's)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _fill_into(package: Package, folder: Path) -> None:
     scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
         _fill(package, scratch)
@@ -143,7 +170,6 @@ def ensure(package: Package, root: Path | None = None) -> Path:
                 raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return folder
 
 
 def _norm(name: str) -> str:
@@ -156,6 +182,7 @@ def _fill(package: Package, folder: Path) -> None:
     wanted = None if package.modules is None else {_norm(m): m for m in package.modules}
     written: dict[str, int] = {}
     seen_dirs: set[str] = set()
+    folders: set[Path] = set()
     indexed = None
     with tarfile.open(package.tarball, "r|gz") as tar:
         for member in tar:
@@ -179,7 +206,9 @@ def _fill(package: Package, folder: Path) -> None:
                 if problems:
                     raise Unfit(f"{package.tarball.name} lib/index.js cannot be read lazily: {problems[0]}")
             target = folder / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
             target.write_bytes(data)
             written[relative] = len(data)
     if indexed is None:

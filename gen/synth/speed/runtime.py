@@ -235,16 +235,6 @@ def _prepare_node(packages: dict[str, frozenset[str] | None] | None = None) -> d
 SERVED: dict[str, frozenset[str] | None] = {}
 
 
-def fill_package_cache(packages: dict[str, frozenset[str] | None]) -> None:
-    """Fill gen's package cache for `packages` now, where gen's runtime will use it (e.g. once
-    for the packages every cloud's process loads, before they start)."""
-    if os.environ.get("GEN_PLAIN_CDKTF") or "JSII_RUNTIME" in os.environ or _kernel_problems():
-        return
-    text, _ = _patched_kernel((_kernel_folder() / "lib__program.js").read_text("utf-8"))
-    if not _package_cache_problems(text):
-        _cached_packages(packages)
-
-
 def _package_cache_problems(edited_program: str) -> list[str]:
     """Why gen's package cache cannot be used with this edited kernel (empty: it can)."""
     problems = [why for marker, why in _PACKAGE_CACHE_MARKERS.items() if marker not in edited_program]
@@ -260,9 +250,16 @@ def _cached_packages(packages: dict[str, frozenset[str] | None]) -> dict[str, st
         return {}
     report = sys.stderr.write if os.environ.get("GEN_REPORT_NODE") else (lambda text: None)
     entries = {}
-    for python, modules in sorted(packages.items()):
+    found = []
+    for python, modules in packages.items():
         try:
-            package = find_package(python, modules)
+            found.append(find_package(python, modules))
+        except Unfit as e:
+            report(f"gen: {python} left to jsii's package cache: {e}\n")
+    # Largest first: one cloud's process fills its provider while the other's fills cdktf.
+    for package in sorted(found, key=lambda p: (-p.tarball.stat().st_size, p.python)):
+        python, modules = package.python, package.modules
+        try:
             filled = not is_complete(entry_folder(package))
             started = time.perf_counter()
             entries[package.spec] = str(ensure(package))
