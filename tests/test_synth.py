@@ -105,8 +105,10 @@ def test_node_takes_every_fast_path_and_prints_no_banner(tmp_path):
         "gen: single-stack prepareStack: ": processes,
         "gen: plain values resolved directly: ": processes,
         "gen: lazy index (": processes,
+        "gen: package from gen's cache: ": 3 * processes,  # constructs, cdktf and the target's provider, per process
+        "gen: compile cache: ": processes,
     }
-    lines = [line for line in lines if not line.startswith("gen: type index built in ")]  # a new jsii cache
+    lines = [line for line in lines if not line.startswith("gen: package cache filled in ")]  # a new cache
     for start, count in expected.items():
         found = [line for line in lines if line.startswith(start)]
         assert len(found) == count, (
@@ -118,14 +120,47 @@ def test_node_takes_every_fast_path_and_prints_no_banner(tmp_path):
         f"unexpected output on stderr (Node/jsii banner?):\n{completed.stderr}")
 
 
-def test_an_empty_jsii_cache_gets_every_type_index_on_the_first_run(tmp_path):
-    """The first run on a machine fills jsii's package cache. gen builds each package's type
-    index in a process of its own before the kernel loads it, so the kernel never parses a
-    whole provider assembly, and the next run finds every index and builds none."""
-    cache = tmp_path / "jsii-cache"
-    env = {"JSII_RUNTIME_PACKAGE_CACHE_ROOT": str(cache), "GEN_REPORT_NODE": "1"}
+def test_a_cold_run_fills_gens_package_cache_and_extracts_nothing(tmp_path):
+    """A fresh machine (empty caches): gen fills its own package cache with what its stacks use,
+    the kernel loads every package from it (nothing is extracted into jsii's cache), the stack
+    is the golden's bytes, and the next run reuses the cache as it is."""
+    caches, jsii_cache = tmp_path / "cache", tmp_path / "jsii-cache"
+    env = {"XDG_CACHE_HOME": str(caches), "JSII_RUNTIME_PACKAGE_CACHE_ROOT": str(jsii_cache), "GEN_REPORT_NODE": "1"}
     first = run_gen("synth", str(SHOP), "--env", "prod", "--out", str(tmp_path / "first"), env=env)
     assert first.returncode == 0, first.stderr
+    filled = [line for line in first.stderr.splitlines() if line.startswith("gen: package cache filled in ")]
+    assert sorted(line.rsplit(": ", 1)[1] for line in filled) == [
+        "@cdktf/provider-aws@21.22.1", "cdktf@0.21.0", "constructs@10.8.1"], first.stderr
+    assert first.stderr.count("gen: package from gen's cache: ") == 3, first.stderr
+    assert [p for p in jsii_cache.rglob("*") if p.is_file()] == [], "jsii extracted a package"
+    entries = sorted(p.parent for p in (caches / "gen" / "jsii").rglob(".gen-entry.json"))
+    assert len(entries) == 3, entries
+    provider = next(e for e in entries if "provider-aws" in str(e))
+    assert not (provider / ".jsii").exists() and not list(provider.rglob("*.d.ts"))
+    assert len(list((provider / "lib").iterdir())) < 100, "the entry should hold only the modules providers/aws uses"
+    relative = Path(STACKS) / "shop-prod-aws" / STACK_FILE
+    assert (tmp_path / "first" / relative).read_bytes() == (GOLDEN / "shop" / "shop-prod-aws.tf.json").read_bytes()
+    before = {p: p.stat().st_mtime_ns for p in caches.rglob("*")}
+    again = run_gen("synth", str(SHOP), "--env", "prod", "--force", "--out", str(tmp_path / "again"), env=env)
+    assert again.returncode == 0, again.stderr
+    assert "package cache filled" not in again.stderr, again.stderr
+    compiled = re.search(r"gen: compile cache: (\d+) of (\d+) modules from it, 0 written", again.stderr)
+    assert compiled and compiled.group(1) == compiled.group(2) != "0", again.stderr  # V8's code, cached by the first
+    assert {p: p.stat().st_mtime_ns for p in caches.rglob("*")} == before, "a warm run changed gen's package cache"
+    assert (tmp_path / "again" / relative).read_bytes() == (tmp_path / "first" / relative).read_bytes()
+
+
+def test_without_gens_package_cache_an_empty_jsii_cache_gets_every_type_index(tmp_path):
+    """Where gen's package cache is not used (GEN_NO_PACKAGE_CACHE=1, or a kernel it does not fit),
+    jsii's own cache is filled. gen builds each package's type index in a process of its own
+    before the kernel loads it, so the kernel never parses a whole provider assembly, and the
+    next run finds every index and builds none."""
+    cache = tmp_path / "jsii-cache"
+    env = {"JSII_RUNTIME_PACKAGE_CACHE_ROOT": str(cache), "GEN_REPORT_NODE": "1", "GEN_NO_PACKAGE_CACHE": "1",
+           "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    first = run_gen("synth", str(SHOP), "--env", "prod", "--out", str(tmp_path / "first"), env=env)
+    assert first.returncode == 0, first.stderr
+    assert not (tmp_path / "cache" / "gen" / "jsii").exists()  # (V8's compile cache is there)
     built = [line for line in first.stderr.splitlines() if line.startswith("gen: type index built in ")]
     assert any("provider-aws" in line for line in built), first.stderr
     assert "waiting for" not in first.stderr and "in a worker" not in first.stderr, first.stderr
@@ -549,3 +584,27 @@ def test_a_wrong_type_fails_with_or_without_the_python_type_checks(tmp_path):
         results[checks] = completed.stdout
     assert results["1"].startswith("TypeError type of argument bucket"), results  # the bindings' own check
     assert results[""].startswith("RuntimeError Passed to parameter config"), results  # jsii's kernel, in Node
+
+
+@pytest.mark.parametrize("package_cache", [True, False])
+def test_a_binding_module_gens_package_cache_does_not_keep_is_refused_by_name(package_cache):
+    """Node loads a provider from gen's package cache, which keeps the modules providers/ import:
+    importing another one fails at the import, saying why, not later in Node."""
+    program = (
+        "from gen.synth.run import _builders\n"
+        "_builders({'aws'})\n"
+        "from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket\n"
+        "try:\n"
+        "    from cdktf_cdktf_provider_aws.accessanalyzer_analyzer import AccessanalyzerAnalyzer\n"
+        "except ImportError as e:\n"
+        "    print(e)\n"
+        "else:\n"
+        "    print('imported')\n")
+    env = {**os.environ, **({} if package_cache else {"GEN_NO_PACKAGE_CACHE": "1"})}
+    completed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT, env=env,
+                               timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    if package_cache:
+        assert "accessanalyzer_analyzer is not in gen's package cache" in completed.stdout, completed.stdout
+    else:
+        assert completed.stdout.strip() == "imported"

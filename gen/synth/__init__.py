@@ -26,10 +26,10 @@ The driver:
   lazy provider index) as a cloud's.
 
 `speed/` holds the techniques that make cdktf and jsii fast (the Node preload, gen's jsii
-runtime, lean calls, references answered in Python, light imports); its docstring lists them,
-and docs/performance.md has the figures. jsii's own package cache
-(~/.cache/aws/jsii/package-cache, or JSII_RUNTIME_PACKAGE_CACHE_ROOT) keeps the extracted
-assemblies and a type index between runs.
+runtime, gen's package cache, lean calls, references answered in Python, light imports); its
+docstring lists them, and docs/performance.md has the figures. What gen keeps between runs is
+under $XDG_CACHE_HOME/gen (~/.cache/gen): what Node loads of each package, and V8's compiled
+code.
 
 Node: cdktf runs its constructs in a Node.js process through jsii. gen uses the machine's
 `node` (or the one `JSII_NODE` names) and silences jsii's banners about Node versions it

@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import importlib
 import json
+import re
 import sys
 import traceback
 from dataclasses import dataclass
@@ -25,14 +26,14 @@ from pathlib import Path
 from typing import Callable
 
 from gen.model.environments import Environment
-from gen.synth.fingerprint import FINGERPRINT_FILE, FINGERPRINT_FORMAT, _up_to_date, fingerprint
+from gen.synth.fingerprint import FINGERPRINT_FILE, FINGERPRINT_FORMAT, ROOT, _up_to_date, fingerprint
 from gen.synth.packages import BINDINGS, PROVIDER_PACKAGES
 from gen.synth.publish import (MANIFEST, STACK_FILE, STACKS, _publish, _read_json, _write_json, claim_scratch,
                                release_scratch)
 from gen.synth.selection import select
-from gen.synth.speed.bindings import _import_package_lightly, _lighten_bindings
+from gen.synth.speed.bindings import _import_package_lightly, _keep_to_cached_modules, _lighten_bindings
 from gen.synth.speed.references import _REFERENCES
-from gen.synth.speed.runtime import _node_environment, _node_started
+from gen.synth.speed.runtime import SERVED, _node_environment, _node_started
 
 SYNTHESIZED = "synthesized"
 UP_TO_DATE = "up to date"
@@ -52,10 +53,29 @@ class StackResult:
     status: str = SYNTHESIZED  # or UP_TO_DATE
 
 
+# The packages every stack loads, kept whole in gen's package cache.
+_SHARED_PACKAGES = {"constructs": None, "cdktf": None}
+
+
+def _binding_modules(cloud: str) -> frozenset[str]:
+    """The modules of the cloud's binding package that `providers/<cloud>/` imports: what gen's
+    package cache keeps of it (gen.synth.speed.cache)."""
+    package = BINDINGS[cloud]
+    used = re.compile(rf"\b{package}\.([A-Za-z0-9_]+)")
+    modules = set()
+    for path in sorted((ROOT / "providers" / PROVIDER_PACKAGES[cloud]).rglob("*.py")):
+        modules.update(used.findall(path.read_text("utf-8")))
+    return frozenset(modules - {"_jsii"})
+
+
 def _builders(clouds: set[str]) -> dict:
-    with _node_environment():
+    packages = {**_SHARED_PACKAGES, **{BINDINGS[cloud]: _binding_modules(cloud) for cloud in clouds}}
+    with _node_environment(packages):
         for cloud in sorted(clouds):
             _import_package_lightly(BINDINGS[cloud])
+    for package, kept in SERVED.items():
+        if kept is not None:
+            _keep_to_cached_modules(package, kept)
     builders = {}
     for cloud in sorted(clouds):
         builders[cloud] = importlib.import_module(f"providers.{PROVIDER_PACKAGES[cloud]}.stack").build

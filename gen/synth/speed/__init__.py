@@ -4,10 +4,14 @@ of the output (docs/performance.md has the figures).
 - `preload`: a script Node loads first (NODE_OPTIONS=--require): a provider's resource modules
   load on first use, no JavaScript stack trace per token, a stack alone in its App is
   prepared without the cross-stack pass, plain values are resolved without cdktf's per-value
-  bookkeeping, and Node exits only once jsii's type index workers are done.
+  bookkeeping, Node exits only once jsii's type index workers are done, and V8's compiled code
+  is kept between runs (a compile cache).
+- `cache`: gen's package cache, what Node loads of each jsii package (only the modules and
+  types gen's stacks use), filled by one streaming pass over its tarball, so that a fresh CI
+  runner extracts nothing.
 - `runtime`: jsii's kernel, with gen's edits, in the one Node process instead of jsii's relay
-  process and kernel; a newly cached package's type index built in a process of its own; the
-  set-up of that Node process.
+  process and kernel, loading packages from gen's package cache; a type index of jsii's own
+  cache built in a process of its own; the set-up of that Node process.
 - `lean`: `create` requests written and read without cattrs, structs sent with only the values
   they hold, a class's overrides looked up once.
 - `references`: string attributes of resources (`bucket.arn`) answered in Python.

@@ -41,6 +41,28 @@ _BINDING_LAYOUT = (
 )
 
 
+class _KeptModulesOnly:
+    """An import finder that refuses, with a message that says why, a binding module that
+    gen's package cache does not keep (gen.synth.speed.cache): Node could not load it."""
+
+    def __init__(self, package: str, kept: frozenset[str]):
+        self.package, self.kept = package, kept
+
+    def find_spec(self, name, path=None, target=None):
+        parent, _, module = name.rpartition(".")
+        if parent == self.package and module not in self.kept and module != "_jsii":
+            raise ImportError(
+                f"{name} is not in gen's package cache, which keeps the modules providers/ imports by name "
+                f"(import it there, or set GEN_NO_PACKAGE_CACHE=1)", name=name)
+        return None
+
+
+def _keep_to_cached_modules(package: str, kept: frozenset[str]) -> None:
+    """Refuse imports of `package`'s modules that its entry in gen's package cache does not keep."""
+    if not any(isinstance(f, _KeptModulesOnly) and f.package == package for f in sys.meta_path):
+        sys.meta_path.insert(0, _KeptModulesOnly(package, kept))
+
+
 def _import_package_lightly(package: str) -> None:
     """Make `package` importable without running its __init__, which imports every resource module.
 

@@ -22,13 +22,16 @@ from __future__ import annotations
 import atexit
 import contextlib
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+from gen.synth.speed.cache import INDEX_VERSION, Unfit, cache_root, ensure, entry_folder, find_package, is_complete
 from gen.synth.speed.preload import _NODE_PRELOAD_JS
 
 
@@ -75,6 +78,23 @@ _KERNEL_MARKERS = {
 _KERNEL_PATCHES = {
     "(0,B.default)(null!=e,`Kernel error: expected type information, got ${(0,K.inspect)(e)}`)":
         "(null!=e||(0,B.default)(!1,`Kernel error: expected type information, got ${(0,K.inspect)(e)}`))",
+    # Load a package from gen's package cache (gen.synth.speed.cache) where gen's runtime has an
+    # entry for it: link the entry where the kernel would extract the tarball, as a cache hit
+    # (so that the kernel reads the entry's type index), instead of hashing and extracting it.
+    "st.extract(e.tarball,_,{strict:!0,strip:1,unlink:!0},e.name,e.version)":
+        "(globalThis.genPackage&&globalThis.genPackage(e.name,e.version,_))"
+        "||st.extract(e.tarball,_,{strict:!0,strip:1,unlink:!0},e.name,e.version)",
+}
+# Found in the edited kernel when the edit that loads packages from gen's package cache
+# applied: without it, no entry is made or used.
+_PACKAGE_EDIT = "globalThis.genPackage(e.name,e.version,_)"
+# What gen's package cache relies on in the kernel besides that edit: the runtime index format
+# it writes (gen.synth.speed.cache.INDEX_VERSION). Without it, no entry is made or used.
+_PACKAGE_CACHE_MARKERS = {
+    f"RUNTIME_INDEX_VERSION={INDEX_VERSION};":
+        f"the kernel no longer reads runtime index format {INDEX_VERSION} (gen's package cache writes it)",
+    "[ne.TypeKind.Class,ne.TypeKind.Interface,ne.TypeKind.Enum]":
+        "the kernel's runtime index no longer numbers kinds class, interface, enum (gen's package cache)",
 }
 _JSII_RUNTIME_JS = """\
 "use strict";
@@ -134,6 +154,16 @@ function buildIndex(packageDir) {
   report(run.status === 0 ? `type index built in ${Date.now() - started} ms by its own process: ${packageDir}`
     : `type index not built (${run.error || run.stderr || run.status}): ${packageDir} indexed by the kernel`);
 }
+// gen's package cache: the kernel (edited) asks here before it extracts a package's tarball.
+const PACKAGES = JSON.parse(process.env.GEN_PACKAGES || "{}");
+globalThis.genPackage = function (name, version, packageDir) {
+  const entry = PACKAGES[`${name}@${version}`];
+  if (!entry) return undefined;
+  fs.mkdirSync(path.dirname(packageDir), { recursive: true });
+  fs.symlinkSync(entry, packageDir);
+  report(`package from gen's cache: ${name}@${version}`);
+  return { cache: "hit" };
+};
 require(path.join(__dirname, "lib", "program.js"));
 """
 
@@ -168,16 +198,19 @@ def _patched_kernel(program: str) -> tuple[str, int]:
     return program, applied
 
 
-def _prepare_node() -> dict[str, str]:
+def _prepare_node(packages: dict[str, frozenset[str] | None] | None = None) -> dict[str, str]:
     """Set up the Node process jsii is about to start: gen's preload and, when the installed
-    kernel has the layout it relies on, gen's runtime. Returns the variables to start it with.
-    GEN_PLAIN_CDKTF=1: neither."""
+    kernel has the layout it relies on, gen's runtime, which loads `packages` (Python binding
+    package -> the binding modules to keep, None for all) from gen's package cache. Returns the
+    variables to start it with. GEN_PLAIN_CDKTF=1: neither."""
     if os.environ.get("GEN_PLAIN_CDKTF"):
         return {}
     folder = Path(tempfile.mkdtemp(prefix="gen-node-"))
     atexit.register(shutil.rmtree, folder, True)  # Node reads these files while it runs
     (folder / "preload.js").write_text(_NODE_PRELOAD_JS, "utf-8")
     variables = {}
+    if not os.environ.get("GEN_NO_COMPILE_CACHE"):
+        variables["GEN_COMPILE_CACHE"] = str(cache_root() / "v8")
     options = [os.environ.get("NODE_OPTIONS", ""), f'--require "{folder / "preload.js"}"']
     if "JSII_RUNTIME" not in os.environ and not _kernel_problems():
         kernel = _kernel_folder()
@@ -188,11 +221,54 @@ def _prepare_node() -> dict[str, str]:
         text, applied = _patched_kernel(program.read_text("utf-8"))
         program.write_text(text, "utf-8")
         variables["GEN_KERNEL_EDITS"] = f"{applied} of {len(_KERNEL_PATCHES)}"
+        if packages and not _package_cache_problems(text):
+            variables["GEN_PACKAGES"] = json.dumps(_cached_packages(packages), sort_keys=True)
         (folder / "runtime.js").write_text(_JSII_RUNTIME_JS, "utf-8")
         variables["JSII_RUNTIME"] = str(folder / "runtime.js")
         options.append("--preserve-symlinks")
     variables["NODE_OPTIONS"] = " ".join(o for o in options if o)
     return variables
+
+
+# Python binding package -> the binding modules its entry keeps (None: all), for each package
+# this process's Node loads from gen's package cache.
+SERVED: dict[str, frozenset[str] | None] = {}
+
+
+def _package_cache_problems(edited_program: str) -> list[str]:
+    """Why gen's package cache cannot be used with this edited kernel (empty: it can)."""
+    problems = [why for marker, why in _PACKAGE_CACHE_MARKERS.items() if marker not in edited_program]
+    if _PACKAGE_EDIT not in edited_program:
+        problems.append("the edit that loads packages from gen's package cache did not apply")
+    return problems
+
+
+def _cached_packages(packages: dict[str, frozenset[str] | None]) -> dict[str, str]:
+    """name@version -> entry folder in gen's package cache, for each of `packages` that fits
+    (filled first where needed); one that does not is left to jsii (GEN_REPORT_NODE=1 says why)."""
+    if os.environ.get("GEN_NO_PACKAGE_CACHE"):
+        return {}
+    report = sys.stderr.write if os.environ.get("GEN_REPORT_NODE") else (lambda text: None)
+    entries = {}
+    found = []
+    for python, modules in packages.items():
+        try:
+            found.append(find_package(python, modules))
+        except Unfit as e:
+            report(f"gen: {python} left to jsii's package cache: {e}\n")
+    # Largest first: one cloud's process fills its provider while the other's fills cdktf.
+    for package in sorted(found, key=lambda p: (-p.tarball.stat().st_size, p.python)):
+        python, modules = package.python, package.modules
+        try:
+            filled = not is_complete(entry_folder(package))
+            started = time.perf_counter()
+            entries[package.spec] = str(ensure(package))
+            SERVED[python] = modules
+            if filled:
+                report(f"gen: package cache filled in {(time.perf_counter() - started) * 1000:.0f} ms: {package.spec}\n")
+        except (Unfit, OSError) as e:
+            report(f"gen: {python} left to jsii's package cache: {e}\n")
+    return entries
 
 
 def _node_started() -> bool:
@@ -202,14 +278,14 @@ def _node_started() -> bool:
 
 
 @contextlib.contextmanager
-def _node_environment():
+def _node_environment(packages: dict[str, frozenset[str] | None] | None = None):
     """Within: the variables jsii's Node process must start with (it starts on the first import
     of a binding package). After: this process's environment as it was, so that programs it
     starts later (a test's `gen`, say) do not inherit them."""
     if _node_started():
         yield  # Node is running already
         return
-    variables = {**_quiet_node(), **_prepare_node()}
+    variables = {**_quiet_node(), **_prepare_node(packages)}
     saved = {name: os.environ.get(name) for name in variables}
     os.environ.update(variables)
     try:
@@ -228,5 +304,6 @@ def kernel_edit_problems() -> list[str]:
     if kernel is None or not (kernel / "lib__program.js").is_file():
         return []
     program = (kernel / "lib__program.js").read_text("utf-8")
-    return [f"gen's edit no longer applies (found {program.count(text)} times, not once): {text[:80]!r}"
-            for text in _KERNEL_PATCHES if program.count(text) != 1]
+    problems = [f"gen's edit no longer applies (found {program.count(text)} times, not once): {text[:80]!r}"
+                for text in _KERNEL_PATCHES if program.count(text) != 1]
+    return problems + [why for marker, why in _PACKAGE_CACHE_MARKERS.items() if marker not in program]
