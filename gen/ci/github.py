@@ -242,6 +242,17 @@ def _apply_jobs(e: Environment, condition: str, env: dict, review_env: str | Non
     return jobs
 
 
+def dispatch_ref(e: Environment) -> str:
+    """The one ref a dispatch may deploy `e` from: its deploy branch, else the repository's default branch.
+
+    A dispatch runs the workflow on whatever branch the dispatcher picks; without this, anyone
+    who may dispatch could plan and apply an unreviewed branch to the environment.
+    """
+    if e.deploy.get("trigger") == "branch":
+        return f"github.ref == 'refs/heads/{e.deploy['branch']}'"
+    return "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
+
+
 def deploy(app: App, app_path: str) -> dict | None:
     envs = stack_environments(app)
     if not envs:
@@ -258,11 +269,9 @@ def deploy(app: App, app_path: str) -> dict | None:
     }}
     jobs: dict = {}
     for e in envs:
-        dispatched = f"github.event_name == 'workflow_dispatch' && inputs.environment == '{e.name}'"
+        condition = f"github.event_name == 'workflow_dispatch' && inputs.environment == '{e.name}' && {dispatch_ref(e)}"
         if e.deploy.get("trigger") == "branch":
-            condition = f"github.event_name == 'push' && github.ref == 'refs/heads/{e.deploy['branch']}' || {dispatched}"
-        else:
-            condition = dispatched
+            condition = f"github.event_name == 'push' && github.ref == 'refs/heads/{e.deploy['branch']}' || {condition}"
         plan_id = _job_id("plan", e.name)
         required = "true" if e.approval == "manual" else f"${{{{ needs.{plan_id}.outputs.approval }}}}"
         jobs.update(_apply_jobs(
