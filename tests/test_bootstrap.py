@@ -164,3 +164,29 @@ def test_a_second_run_keeps_the_local_state_and_providers(stacks):
     assert (folder / "terraform.tfstate").read_text() == '{"serial": 3}' and (folder / ".terraform").is_dir()
     manifest = json.loads((folder.parent.parent / "manifest.json").read_text())
     assert list(manifest["stacks"]) == ["shop-prod-aws-bootstrap"]
+
+
+@pytest.mark.parametrize("cloud,field,value,env_name", [
+    ("aws", "account", "222222222222", "prod"),  # the preview moved into prod's account
+    ("gcp", "project", "acme-shop-prod-eu", "prod-eu"),  # a Google preview in prod-eu's project
+])
+def test_a_preview_beside_an_approved_environment_is_refused(tmp_path, monkeypatch, cloud, field, value, env_name):
+    """Anyone who can push a branch can deploy a preview (its GitHub environment takes any branch),
+    and the preview's apply identity can create IAM where it lives: bootstrapping it in the same
+    account or project as an environment a person approves would hand that environment over."""
+    from click.testing import CliRunner
+
+    from gen.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    model = json.loads((EXAMPLES / "shop.json").read_text())
+    preview = model["environments"]["preview"]
+    preview.pop("account", None)
+    preview.update({"cloud": cloud, field: value, "region": "europe-west3" if cloud == "gcp" else "us-east-1"})
+    (tmp_path / "app.json").write_text(json.dumps(model))
+    for env in ("preview", env_name):
+        done = CliRunner().invoke(main, ["bootstrap", "app.json", "--env", env, "--repo", "acme/shop"])
+        assert done.exit_code == 2, done.output
+        assert "/environments/preview" in done.output and f"shares {field} {value} with '{env_name}'" in done.output
+        assert "Traceback" not in done.output
+        assert not (tmp_path / "bootstrap").exists()

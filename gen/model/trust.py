@@ -89,3 +89,17 @@ def same_home(app: App, env: Environment) -> list[Environment]:
     """The cloud environments sharing `env`'s account or project and state bucket: one bootstrap makes them all."""
     return [e for e in cloud_environments(app)
             if e.cloud == env.cloud and (e.account, e.project, e.state.bucket) == (env.account, env.project, env.state.bucket)]
+
+
+def preview_beside_approved(app: App, env: Environment) -> tuple[Environment, Environment] | None:
+    """A preview environment and an environment a person approves, both in `env`'s account or project.
+
+    A preview's GitHub environment takes any branch, so anyone who can push a branch can run a
+    workflow with the preview's apply identity, and that identity may create IAM roles (AWS) or
+    grant roles (Google) in its account or project: whatever else lives there is theirs too.
+    The bootstrap refuses such a home rather than make that trust.
+    """
+    home = [e for e in cloud_environments(app) if e.cloud == env.cloud and (e.account, e.project) == (env.account, env.project)]
+    previews = [e for e in home if e.type == "preview"]
+    approved = [e for e in home if e.type != "preview" and (e.approval == "manual" or e.type == "production")]
+    return (previews[0], approved[0]) if previews and approved else None
