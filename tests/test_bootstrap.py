@@ -190,3 +190,27 @@ def test_a_preview_beside_an_approved_environment_is_refused(tmp_path, monkeypat
         assert "/environments/preview" in done.output and f"shares {field} {value} with '{env_name}'" in done.output
         assert "Traceback" not in done.output
         assert not (tmp_path / "bootstrap").exists()
+
+
+def test_no_apply_role_may_change_any_ci_role_in_its_account(tmp_path):
+    """`prod`'s apply role may manage `shop-prod-*` IAM, which covers `shop-prod-eu-ci-apply` when
+    prod-eu is in the same account: it must be denied every CI role there, not only its own."""
+    from gen.model.environments import resolve
+    from gen.model.validate import load_app
+    from gen.synth.bootstrap import synth_bootstrap
+
+    model = json.loads((EXAMPLES / "shop.json").read_text())
+    model["environments"]["prod-eu"] = {**model["environments"]["prod"], "region": "eu-central-1"}  # prod's account
+    (tmp_path / "app.json").write_text(json.dumps(model))
+    app = load_app(tmp_path / "app.json")
+    path = synth_bootstrap(resolve(app, "prod"), "acme/shop", tmp_path / "out")
+    policies = {name: json.loads(p["policy"]) for name, p in _resources(path.read_text("utf-8"))["aws_iam_role_policy"].items()}
+    ci_roles = {f"arn:aws:iam::222222222222:role/shop-{env}-ci-{kind}" for env in ("prod", "prod-eu") for kind in ("plan", "apply")}
+    assert len(policies) == 2
+    for policy in policies.values():
+        deny = next(s for s in policy["Statement"] if s.get("Sid") == "NotTheCiRoles")
+        assert set(deny["Resource"]) == ci_roles
+    # prod's own IAM grant does cover prod-eu's CI roles: the deny is what keeps them
+    prod = next(p for name, p in policies.items() if name.startswith("prod_"))
+    own = next(s for s in prod["Statement"] if s.get("Sid") == "OwnRolesAndPolicies")
+    assert "arn:aws:iam::222222222222:role/shop-prod-*" in own["Resource"]

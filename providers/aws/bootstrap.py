@@ -28,7 +28,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
 
 from gen.model.environments import Environment
 from gen.model.names import terraform_name
-from gen.model.trust import AWS_AUDIENCE, GITHUB_ISSUER, same_home, trust
+from gen.model.trust import AWS_AUDIENCE, GITHUB_ISSUER, cloud_environments, same_home, trust
 from providers.aws.buckets import _ownership_and_encryption, _tls_only
 from providers.aws.iam import policy_json
 
@@ -70,6 +70,10 @@ def build(stack: TerraformStack, env: Environment, repository: str) -> None:
     github = IamOpenidConnectProvider(stack, "github", url=GITHUB_ISSUER, client_id_list=[AWS_AUDIENCE])
     TerraformOutput(stack, "state_bucket", value=bucket.bucket)
     TerraformOutput(stack, "oidc_provider_arn", value=github.arn)
+    # Every CI role of the app in this account: a prefix `<app>-<env>-*` may cover another
+    # environment's (`prod-*` covers `prod-eu-ci-apply`), and no job may change any of them.
+    ci_roles = [f"arn:aws:iam::{env.account}:role/{name}" for other in cloud_environments(env.app)
+                if other.cloud == "aws" and other.account == env.account for name in (trust(other).plan, trust(other).apply)]
     for each in same_home(env.app, env):
         t = trust(each)
         tf = terraform_name(each.spec_name)
@@ -85,9 +89,8 @@ def build(stack: TerraformStack, env: Environment, repository: str) -> None:
             {"Sid": "OwnRolesAndPolicies", "Effect": "Allow", "Action": "iam:*", "Resource": _owned_iam(each)},
             {"Sid": "ReadIam", "Effect": "Allow", "Action": ["iam:Get*", "iam:List*"], "Resource": "*"},
             {"Sid": "ServiceLinkedRoles", "Effect": "Allow", "Action": "iam:CreateServiceLinkedRole", "Resource": "*"},
-            # The CI roles share the environment's prefix: never let a job change them.
-            {"Sid": "NotTheCiRoles", "Effect": "Deny", "NotAction": ["iam:Get*", "iam:List*"],
-             "Resource": [f"arn:aws:iam::{each.account}:role/{t.plan}", f"arn:aws:iam::{each.account}:role/{t.apply}"]},
+            # The CI roles share environments' prefixes: never let a job change them.
+            {"Sid": "NotTheCiRoles", "Effect": "Deny", "NotAction": ["iam:Get*", "iam:List*"], "Resource": ci_roles},
         ]))
         TerraformOutput(stack, f"{tf}_plan_role_arn", value=plan.arn)
         TerraformOutput(stack, f"{tf}_apply_role_arn", value=apply.arn)
