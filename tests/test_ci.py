@@ -462,3 +462,16 @@ def test_the_preview_label_approves_one_run_and_not_by_the_author():
     assert waits("synchronize", "author", ["gen-preview-approved"])  # a label from an earlier push approves nothing now
     assert waits("labeled", "author", ["gen-preview-approved"], "gen-preview-approved")  # the author's own label
     assert not waits("labeled", "maintainer", ["gen-preview-approved"], "gen-preview-approved")
+
+
+def test_a_public_repository_keeps_no_pull_request_plan_file():
+    """Plan files hold the state's values (generated passwords among them); a public repository's
+    artifacts can be downloaded by anyone, and nothing reads the pull request's plan back."""
+    from gen.ci.github import pull_request
+
+    steps = pull_request(_shop(), "examples/shop.json", OUT)["jobs"]["plan"]["steps"]
+    uploads = [s for s in steps if "upload-artifact" in str(s.get("uses", ""))]
+    assert len(uploads) == 1
+    condition = uploads[0]["if"]
+    for private, kept in ((True, True), (False, False)):
+        assert _evaluate(condition, {"github.event.repository.private": private}) is kept

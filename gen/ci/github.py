@@ -78,8 +78,8 @@ def _matrix_credentials(clouds: set[str]) -> list[dict]:
     return steps
 
 
-def _upload(name: str, path: str) -> dict:
-    return {"name": "Keep the saved plan", "uses": actions.uses("upload-artifact"),
+def _upload(name: str, path: str, condition: str | None = None) -> dict:
+    return {"name": "Keep the saved plan", **({"if": condition} if condition else {}), "uses": actions.uses("upload-artifact"),
             # overwrite: re-running a plan job in the same run replaces its plan
             "with": {"name": name, "path": path, "retention-days": ARTIFACT_DAYS, "if-no-files-found": "error",
                      "overwrite": True}}
@@ -147,8 +147,11 @@ def pull_request(app: App, app_path: str, out: str) -> dict:
             _run("Review", scripts.REVIEW, {"REVIEW_ENV": "${{ matrix.environment.name }}"}, "review"),
             _run("Write the comment", scripts.COMMENT, {"MARKER": marker, "REVIEW_ENV": "${{ matrix.environment.name }}"}),
             _run("Comment on the pull request", scripts.UPSERT_COMMENT, {**comment_env, "MARKER": marker}),
+            # A plan file holds the state's values, secrets included, and a public repository's
+            # artifacts are anyone's to download: nothing here reads it back, so keep it only
+            # where the repository is private (the deploy's saved plans: docs/ci.md).
             _upload("gen-plan-${{ matrix.environment.name }}-${{ github.event.pull_request.head.sha }}",
-                    "out/stacks/${{ matrix.environment.stack }}/plan.tfplan"),
+                    "out/stacks/${{ matrix.environment.stack }}/plan.tfplan", "github.event.repository.private"),
             {"name": "Say on the pull request that the plan failed", "if": "failure()",
              "env": {**comment_env, "MARKER": marker}, "run": scripts.FAILED_COMMENT + scripts.UPSERT_COMMENT},
         ],
