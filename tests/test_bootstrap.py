@@ -204,7 +204,8 @@ def test_no_apply_role_may_change_any_ci_role_in_its_account(tmp_path):
     (tmp_path / "app.json").write_text(json.dumps(model))
     app = load_app(tmp_path / "app.json")
     path = synth_bootstrap(resolve(app, "prod"), "acme/shop", tmp_path / "out")
-    policies = {name: json.loads(p["policy"]) for name, p in _resources(path.read_text("utf-8"))["aws_iam_role_policy"].items()}
+    policies = {name: json.loads(p["policy"]) for name, p in _resources(path.read_text("utf-8"))["aws_iam_role_policy"].items()
+                if name.endswith("_apply_iam")}
     ci_roles = {f"arn:aws:iam::222222222222:role/shop-{env}-ci-{kind}" for env in ("prod", "prod-eu") for kind in ("plan", "apply")}
     assert len(policies) == 2
     for policy in policies.values():
@@ -214,3 +215,25 @@ def test_no_apply_role_may_change_any_ci_role_in_its_account(tmp_path):
     prod = next(p for name, p in policies.items() if name.startswith("prod_"))
     own = next(s for s in prod["Statement"] if s.get("Sid") == "OwnRolesAndPolicies")
     assert "arn:aws:iam::222222222222:role/shop-prod-*" in own["Resource"]
+
+
+def test_the_plan_role_reads_configuration_and_its_state_not_data(stacks):
+    """Anyone who can push a branch can run a plan role; ReadOnlyAccess alone would let them read
+    every object, item, message and log in the account. The role is denied those reads, all but
+    its own state object (a preview's: every pr-<n>), which `terraform plan` needs."""
+    for case, state in ((("shop", "prod"), "arn:aws:s3:::shop-tfstate-222222222222/shop/prod/terraform.tfstate"),
+                        (("shop", "preview"), "arn:aws:s3:::shop-tfstate-111111111111/shop/pr-*")):
+        res = _resources(stacks[case]["text"])
+        env = case[1]
+        plan_policies = [json.loads(p["policy"]) for p in res["aws_iam_role_policy"].values()
+                         if p["role"] == f"${{aws_iam_role.{env}_ci_plan.id}}"]
+        assert len(plan_policies) == 1, env
+        deny = plan_policies[0]["Statement"][0]
+        assert deny["Effect"] == "Deny" and deny["NotResource"] == [state]
+        assert {"s3:GetObject", "dynamodb:Scan", "sqs:ReceiveMessage", "logs:GetLogEvents", "ssm:GetParameter"} <= set(deny["Action"])
+    # the state key the deny leaves readable is the one the environment's backend reads
+    from gen.model.environments import resolve
+    from gen.model.validate import load_app
+
+    prod = resolve(load_app(EXAMPLES / "shop.json"), "prod")
+    assert (prod.state.bucket, prod.state.key) == ("shop-tfstate-222222222222", "shop/prod/terraform.tfstate")
