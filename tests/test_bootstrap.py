@@ -237,3 +237,24 @@ def test_the_plan_role_reads_configuration_and_its_state_not_data(stacks):
 
     prod = resolve(load_app(EXAMPLES / "shop.json"), "prod")
     assert (prod.state.bucket, prod.state.key) == ("shop-tfstate-222222222222", "shop/prod/terraform.tfstate")
+
+
+def test_an_auto_environment_beside_a_manual_one_is_warned_about(tmp_path, monkeypatch):
+    """staging (auto) moved into prod's account: the bootstrap still writes, and says that
+    staging's apply role, which nobody approves, reaches prod."""
+    from click.testing import CliRunner
+
+    from gen.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    model = json.loads((EXAMPLES / "shop.json").read_text())
+    staging = model["environments"]["staging"]
+    del staging["project"]
+    staging.update({"cloud": "aws", "account": "222222222222", "region": "us-east-1"})
+    (tmp_path / "app.json").write_text(json.dumps(model))
+    runner = CliRunner()
+    done = runner.invoke(main, ["bootstrap", "app.json", "--env", "prod", "--repo", "acme/shop"])
+    assert done.exit_code == 0, done.output
+    assert "warning: 'staging' (approval auto) shares its account with 'prod' (approval manual)" in done.output
+    alone = runner.invoke(main, ["bootstrap", str(EXAMPLES / "shop.json"), "--env", "prod", "--repo", "acme/shop"])
+    assert alone.exit_code == 0 and "warning" not in alone.output

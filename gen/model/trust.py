@@ -103,3 +103,17 @@ def preview_beside_approved(app: App, env: Environment) -> tuple[Environment, En
     previews = [e for e in home if e.type == "preview"]
     approved = [e for e in home if e.type != "preview" and (e.approval == "manual" or e.type == "production")]
     return (previews[0], approved[0]) if previews and approved else None
+
+
+def unguarded_beside_approved(app: App, env: Environment) -> tuple[Environment, Environment] | None:
+    """An `auto` environment and a `manual` one in `env`'s account or project, if there are both.
+
+    The `auto` one's apply identity needs no person and can create IAM where it lives, so the
+    `manual` one is only as guarded as the other's deploy branch. Allowed (some teams keep
+    staging and production in one account), but the bootstrap says so.
+    """
+    home = [e for e in cloud_environments(app) if e.cloud == env.cloud and (e.account, e.project) == (env.account, env.project)
+            and e.type != "preview"]
+    auto = [e for e in home if e.approval != "manual"]
+    manual = [e for e in home if e.approval == "manual"]
+    return (auto[0], manual[0]) if auto and manual else None
