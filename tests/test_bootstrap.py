@@ -253,8 +253,10 @@ def test_an_auto_environment_beside_a_manual_one_is_warned_about(tmp_path, monke
     staging.update({"cloud": "aws", "account": "222222222222", "region": "us-east-1"})
     (tmp_path / "app.json").write_text(json.dumps(model))
     runner = CliRunner()
-    done = runner.invoke(main, ["bootstrap", "app.json", "--env", "prod", "--repo", "acme/shop"])
+    # --out absolute: jsii's node process keeps the working folder of the test that started it
+    done = runner.invoke(main, ["bootstrap", "app.json", "--env", "prod", "--repo", "acme/shop", "--out", str(tmp_path / "b")])
     assert done.exit_code == 0, done.output
     assert "warning: 'staging' (approval auto) shares its account with 'prod' (approval manual)" in done.output
-    alone = runner.invoke(main, ["bootstrap", str(EXAMPLES / "shop.json"), "--env", "prod", "--repo", "acme/shop"])
+    alone = runner.invoke(main, ["bootstrap", str(EXAMPLES / "shop.json"), "--env", "prod", "--repo", "acme/shop",
+                                 "--out", str(tmp_path / "c")])
     assert alone.exit_code == 0 and "warning" not in alone.output
