@@ -4,6 +4,7 @@ environment stacks' backends and the generated workflows expect."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -260,3 +261,25 @@ def test_an_auto_environment_beside_a_manual_one_is_warned_about(tmp_path, monke
     alone = runner.invoke(main, ["bootstrap", str(EXAMPLES / "shop.json"), "--env", "prod", "--repo", "acme/shop",
                                  "--out", str(tmp_path / "c")])
     assert alone.exit_code == 0 and "warning" not in alone.output
+
+
+def test_the_google_plan_account_can_refresh_the_secret_versions_its_stack_wrote(stacks):
+    """Terraform refreshes a google_secret_manager_secret_version by reading its payload, which
+    viewer does not allow: every plan after the first apply failed. The plan account may read
+    version 1 (what the stack wrote) of the environment's own secrets, nothing later."""
+    from gen.model import names
+
+    for case in (("shop", "staging"), ("gcp-preview-existing-network", "preview")):
+        made = stacks[case]
+        env = made["env"]
+        members = _resources(made["text"])["google_project_iam_member"]
+        bound = [m for m in members.values() if m["role"] == "roles/secretmanager.secretAccessor"]
+        assert len(bound) == 1 and "ci_plan" in bound[0]["member"], case
+        expression = bound[0]["condition"]["expression"]
+        assert 'resource.name.endsWith("/versions/1")' in expression
+        prefix = re.search(r'startsWith\("([^"]+)"\)', expression).group(1)
+        env_name = "pr-7" if env.type == "preview" else env.name
+        secret_ids = [names.cloud_name(env.app.name, env_name, s, names.GOOGLE_SECRET_ID) for s in env.app.secrets]
+        assert secret_ids and all(i.startswith(prefix) for i in secret_ids), (prefix, secret_ids)
+        # and no other environment's secrets of a different name
+        assert not names.cloud_name(env.app.name, "other", "x", names.GOOGLE_SECRET_ID).startswith(prefix)
