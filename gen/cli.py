@@ -320,7 +320,7 @@ def bootstrap(app_file, env_name, repository, out_dir):
     every environment of the model that shares the account or project and state bucket of --env.
     """
     from gen.model.environments import PREVIEW, resolve
-    from gen.model.trust import REPOSITORY, same_home
+    from gen.model.trust import REPOSITORY, preview_beside_approved, same_home, unguarded_beside_approved
     from gen.model.validate import load_app
     from gen.synth.bootstrap import synth_bootstrap
 
@@ -332,6 +332,21 @@ def bootstrap(app_file, env_name, repository, out_dir):
     env = resolve(app, env_name)
     if env.type == "local":
         raise InputError(f"--env {env_name}: a local environment has no cloud account to bootstrap")
+    shared = preview_beside_approved(app, env)
+    if shared:
+        preview, approved = shared
+        home = f"account {env.account}" if env.cloud == "aws" else f"project {env.project}"
+        raise InputError(
+            f"/environments/{preview.spec_name}: the preview environment shares {home} with {approved.spec_name!r} "
+            f"(approval {approved.approval}): anyone who can push a branch can deploy a preview, and a preview's "
+            f"apply identity can create IAM in its {'account' if env.cloud == 'aws' else 'project'}; give previews "
+            f"an account or project of their own (docs/ci.md: credentials)", str(app_file))
+    unguarded = unguarded_beside_approved(app, env)
+    if unguarded:
+        auto, manual = unguarded
+        click.echo(f"gen: warning: {auto.spec_name!r} (approval auto) shares its {'account' if env.cloud == 'aws' else 'project'} "
+                   f"with {manual.spec_name!r} (approval manual): {auto.spec_name}'s apply identity, which no person "
+                   f"approves, can reach {manual.spec_name}'s resources (docs/ci.md: who can get which identity)", err=True)
     path = synth_bootstrap(env, repository, out_dir)
     covered = ", ".join(e.spec_name for e in same_home(app, env))
     where = f"account {env.account}" if env.cloud == "aws" else f"project {env.project}"

@@ -4,6 +4,7 @@ environment stacks' backends and the generated workflows expect."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -164,3 +165,121 @@ def test_a_second_run_keeps_the_local_state_and_providers(stacks):
     assert (folder / "terraform.tfstate").read_text() == '{"serial": 3}' and (folder / ".terraform").is_dir()
     manifest = json.loads((folder.parent.parent / "manifest.json").read_text())
     assert list(manifest["stacks"]) == ["shop-prod-aws-bootstrap"]
+
+
+@pytest.mark.parametrize("cloud,field,value,env_name", [
+    ("aws", "account", "222222222222", "prod"),  # the preview moved into prod's account
+    ("gcp", "project", "acme-shop-prod-eu", "prod-eu"),  # a Google preview in prod-eu's project
+])
+def test_a_preview_beside_an_approved_environment_is_refused(tmp_path, monkeypatch, cloud, field, value, env_name):
+    """Anyone who can push a branch can deploy a preview (its GitHub environment takes any branch),
+    and the preview's apply identity can create IAM where it lives: bootstrapping it in the same
+    account or project as an environment a person approves would hand that environment over."""
+    from click.testing import CliRunner
+
+    from gen.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    model = json.loads((EXAMPLES / "shop.json").read_text())
+    preview = model["environments"]["preview"]
+    preview.pop("account", None)
+    preview.update({"cloud": cloud, field: value, "region": "europe-west3" if cloud == "gcp" else "us-east-1"})
+    (tmp_path / "app.json").write_text(json.dumps(model))
+    for env in ("preview", env_name):
+        done = CliRunner().invoke(main, ["bootstrap", "app.json", "--env", env, "--repo", "acme/shop"])
+        assert done.exit_code == 2, done.output
+        assert "/environments/preview" in done.output and f"shares {field} {value} with '{env_name}'" in done.output
+        assert "Traceback" not in done.output
+        assert not (tmp_path / "bootstrap").exists()
+
+
+def test_no_apply_role_may_change_any_ci_role_in_its_account(tmp_path):
+    """`prod`'s apply role may manage `shop-prod-*` IAM, which covers `shop-prod-eu-ci-apply` when
+    prod-eu is in the same account: it must be denied every CI role there, not only its own."""
+    from gen.model.environments import resolve
+    from gen.model.validate import load_app
+    from gen.synth.bootstrap import synth_bootstrap
+
+    model = json.loads((EXAMPLES / "shop.json").read_text())
+    model["environments"]["prod-eu"] = {**model["environments"]["prod"], "region": "eu-central-1"}  # prod's account
+    (tmp_path / "app.json").write_text(json.dumps(model))
+    app = load_app(tmp_path / "app.json")
+    path = synth_bootstrap(resolve(app, "prod"), "acme/shop", tmp_path / "out")
+    policies = {name: json.loads(p["policy"]) for name, p in _resources(path.read_text("utf-8"))["aws_iam_role_policy"].items()
+                if name.endswith("_apply_iam")}
+    ci_roles = {f"arn:aws:iam::222222222222:role/shop-{env}-ci-{kind}" for env in ("prod", "prod-eu") for kind in ("plan", "apply")}
+    assert len(policies) == 2
+    for policy in policies.values():
+        deny = next(s for s in policy["Statement"] if s.get("Sid") == "NotTheCiRoles")
+        assert set(deny["Resource"]) == ci_roles
+    # prod's own IAM grant does cover prod-eu's CI roles: the deny is what keeps them
+    prod = next(p for name, p in policies.items() if name.startswith("prod_"))
+    own = next(s for s in prod["Statement"] if s.get("Sid") == "OwnRolesAndPolicies")
+    assert "arn:aws:iam::222222222222:role/shop-prod-*" in own["Resource"]
+
+
+def test_the_plan_role_reads_configuration_and_its_state_not_data(stacks):
+    """Anyone who can push a branch can run a plan role; ReadOnlyAccess alone would let them read
+    every object, item, message and log in the account. The role is denied those reads, all but
+    its own state object (a preview's: every pr-<n>), which `terraform plan` needs."""
+    for case, state in ((("shop", "prod"), "arn:aws:s3:::shop-tfstate-222222222222/shop/prod/terraform.tfstate"),
+                        (("shop", "preview"), "arn:aws:s3:::shop-tfstate-111111111111/shop/pr-*")):
+        res = _resources(stacks[case]["text"])
+        env = case[1]
+        plan_policies = [json.loads(p["policy"]) for p in res["aws_iam_role_policy"].values()
+                         if p["role"] == f"${{aws_iam_role.{env}_ci_plan.id}}"]
+        assert len(plan_policies) == 1, env
+        deny = plan_policies[0]["Statement"][0]
+        assert deny["Effect"] == "Deny" and deny["NotResource"] == [state]
+        assert {"s3:GetObject", "dynamodb:Scan", "sqs:ReceiveMessage", "logs:GetLogEvents", "ssm:GetParameter"} <= set(deny["Action"])
+    # the state key the deny leaves readable is the one the environment's backend reads
+    from gen.model.environments import resolve
+    from gen.model.validate import load_app
+
+    prod = resolve(load_app(EXAMPLES / "shop.json"), "prod")
+    assert (prod.state.bucket, prod.state.key) == ("shop-tfstate-222222222222", "shop/prod/terraform.tfstate")
+
+
+def test_an_auto_environment_beside_a_manual_one_is_warned_about(tmp_path, monkeypatch):
+    """staging (auto) moved into prod's account: the bootstrap still writes, and says that
+    staging's apply role, which nobody approves, reaches prod."""
+    from click.testing import CliRunner
+
+    from gen.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    model = json.loads((EXAMPLES / "shop.json").read_text())
+    staging = model["environments"]["staging"]
+    del staging["project"]
+    staging.update({"cloud": "aws", "account": "222222222222", "region": "us-east-1"})
+    (tmp_path / "app.json").write_text(json.dumps(model))
+    runner = CliRunner()
+    # --out absolute: jsii's node process keeps the working folder of the test that started it
+    done = runner.invoke(main, ["bootstrap", "app.json", "--env", "prod", "--repo", "acme/shop", "--out", str(tmp_path / "b")])
+    assert done.exit_code == 0, done.output
+    assert "warning: 'staging' (approval auto) shares its account with 'prod' (approval manual)" in done.output
+    alone = runner.invoke(main, ["bootstrap", str(EXAMPLES / "shop.json"), "--env", "prod", "--repo", "acme/shop",
+                                 "--out", str(tmp_path / "c")])
+    assert alone.exit_code == 0 and "warning" not in alone.output
+
+
+def test_the_google_plan_account_can_refresh_the_secret_versions_its_stack_wrote(stacks):
+    """Terraform refreshes a google_secret_manager_secret_version by reading its payload, which
+    viewer does not allow: every plan after the first apply failed. The plan account may read
+    version 1 (what the stack wrote) of the environment's own secrets, nothing later."""
+    from gen.model import names
+
+    for case in (("shop", "staging"), ("gcp-preview-existing-network", "preview")):
+        made = stacks[case]
+        env = made["env"]
+        members = _resources(made["text"])["google_project_iam_member"]
+        bound = [m for m in members.values() if m["role"] == "roles/secretmanager.secretAccessor"]
+        assert len(bound) == 1 and "ci_plan" in bound[0]["member"], case
+        expression = bound[0]["condition"]["expression"]
+        assert 'resource.name.endsWith("/versions/1")' in expression
+        prefix = re.search(r'startsWith\("([^"]+)"\)', expression).group(1)
+        env_name = "pr-7" if env.type == "preview" else env.name
+        secret_ids = [names.cloud_name(env.app.name, env_name, s, names.GOOGLE_SECRET_ID) for s in env.app.secrets]
+        assert secret_ids and all(i.startswith(prefix) for i in secret_ids), (prefix, secret_ids)
+        # and no other environment's secrets of a different name
+        assert not names.cloud_name(env.app.name, "other", "x", names.GOOGLE_SECRET_ID).startswith(prefix)

@@ -401,3 +401,77 @@ def test_credentials_never_reach_a_fork_and_apply_identities_only_their_environm
                     assert ("ci-plan" in identity or "plan_identity" in identity) and name is None, \
                         f"{model}: {job_id} plans in environment {name}"
     assert checked > 10
+
+
+def test_a_dispatch_deploys_only_from_the_deploy_or_default_branch():
+    """A dispatch on a feature branch must not plan and apply that branch's unreviewed model."""
+    from gen.ci.github import deploy
+
+    jobs = deploy(_shop(), "examples/shop.json")["jobs"]
+    # staging deploys from main: a dispatch for it runs only on main
+    staging = jobs["plan-staging"]["if"]
+    dispatch = staging.split("||")[1]
+    assert "inputs.environment == 'staging'" in dispatch and "github.ref == 'refs/heads/main'" in dispatch
+    # prod has no branch of its own: only the repository's default branch
+    assert jobs["plan-prod"]["if"].endswith("github.ref == format('refs/heads/{0}', github.event.repository.default_branch)")
+    for job_id, job in jobs.items():
+        if job_id.startswith("plan-"):
+            assert "workflow_dispatch" not in job["if"] or "github.ref ==" in job["if"].split("workflow_dispatch")[1], job_id
+
+
+def _evaluate(expression: str, context: dict) -> bool:
+    """A GitHub expression of `a.b.c`, '...', ==, !=, !, &&, || and parentheses, evaluated on `context`."""
+    tokens = re.findall(r"\s+|&&|\|\||==|!=|!|\(|\)|'[^']*'|[A-Za-z_][\w.*-]*", expression)
+    assert "".join(tokens) == expression, f"cannot read {expression!r}"
+    python = []
+    for token in tokens:
+        if token.strip() == "" or token in ("(", ")", "==", "!="):
+            python.append(token)
+        elif token in ("&&", "||", "!"):
+            python.append({"&&": " and ", "||": " or ", "!": " not "}[token])
+        elif token.startswith("'"):
+            python.append(repr(token[1:-1]))
+        else:
+            assert token in context, f"{token} not in the test's context"
+            python.append(repr(context[token]))
+    return bool(eval("".join(python)))  # noqa: S307 - the tokens above are names, strings and operators only
+
+
+def test_the_preview_label_approves_one_run_and_not_by_the_author():
+    """The label `gen-preview-approved` used to count whenever it was on the pull request: a
+    flagged preview approved once stayed approved for every later push, and the author could
+    add it to their own pull request. It now approves only the run its adding starts, and only
+    when someone else adds it."""
+    from gen.ci.previews import preview
+
+    jobs = preview(_shop(), "examples/shop.json", "preview")["jobs"]
+    gate = jobs["approve-preview"]["if"]
+    required = next(s for s in jobs["apply-preview"]["steps"] if s["name"] == "Check the approval")["env"]["APPROVAL_REQUIRED"]
+    assert required == "${{ " + gate + " }}"
+
+    def waits(action: str, sender: str, labels: list[str], label: str = "") -> bool:
+        context = {"needs.plan-preview.outputs.flagged": "true", "github.event.action": action,
+                   "github.event.label.name": label, "github.event.sender.login": sender,
+                   "github.event.pull_request.user.login": "author",
+                   "github.event.pull_request.labels.*.name": labels}
+        return _evaluate(gate.replace("contains(github.event.pull_request.labels.*.name, 'gen-preview-approved')",
+                                      str("gen-preview-approved" in labels).lower() == "true" and "'x' == 'x'" or "'x' == 'y'"),
+                         context)
+
+    assert waits("synchronize", "author", [])
+    assert waits("synchronize", "author", ["gen-preview-approved"])  # a label from an earlier push approves nothing now
+    assert waits("labeled", "author", ["gen-preview-approved"], "gen-preview-approved")  # the author's own label
+    assert not waits("labeled", "maintainer", ["gen-preview-approved"], "gen-preview-approved")
+
+
+def test_a_public_repository_keeps_no_pull_request_plan_file():
+    """Plan files hold the state's values (generated passwords among them); a public repository's
+    artifacts can be downloaded by anyone, and nothing reads the pull request's plan back."""
+    from gen.ci.github import pull_request
+
+    steps = pull_request(_shop(), "examples/shop.json", OUT)["jobs"]["plan"]["steps"]
+    uploads = [s for s in steps if "upload-artifact" in str(s.get("uses", ""))]
+    assert len(uploads) == 1
+    condition = uploads[0]["if"]
+    for private, kept in ((True, True), (False, False)):
+        assert _evaluate(condition, {"github.event.repository.private": private}) is kept

@@ -110,6 +110,10 @@ REJECTED_PROD = json.dumps([{"state": "rejected", "environments": [{"name": "pro
     ({"APPROVAL_REQUIRED": "true", "GITHUB_EVENT_NAME": "workflow_dispatch", "DISPATCH_APPROVE": "d0"}, False),
     ({"APPROVAL_REQUIRED": "true", "GITHUB_EVENT_NAME": "workflow_dispatch", "DISPATCH_APPROVE": ""}, False),
     ({"APPROVAL_REQUIRED": "true", "GITHUB_EVENT_NAME": "push", "DISPATCH_APPROVE": "d1"}, False),
+    # an approval output that is missing (a plan job that never wrote it) or garbled fails closed
+    ({"APPROVAL_REQUIRED": ""}, False),
+    ({"APPROVAL_REQUIRED": "False"}, False),
+    ({"APPROVAL_REQUIRED": "", "FAKE_APPROVALS": APPROVED_PROD}, True),
 ])
 def test_approval_is_enforced(runner, env, ok):
     checked = runner(scripts.CHECK_APPROVAL, **{"GATE": "prod", "REVIEW_DIGEST": "d1", **env})

@@ -78,8 +78,8 @@ def _matrix_credentials(clouds: set[str]) -> list[dict]:
     return steps
 
 
-def _upload(name: str, path: str) -> dict:
-    return {"name": "Keep the saved plan", "uses": actions.uses("upload-artifact"),
+def _upload(name: str, path: str, condition: str | None = None) -> dict:
+    return {"name": "Keep the saved plan", **({"if": condition} if condition else {}), "uses": actions.uses("upload-artifact"),
             # overwrite: re-running a plan job in the same run replaces its plan
             "with": {"name": name, "path": path, "retention-days": ARTIFACT_DAYS, "if-no-files-found": "error",
                      "overwrite": True}}
@@ -147,8 +147,11 @@ def pull_request(app: App, app_path: str, out: str) -> dict:
             _run("Review", scripts.REVIEW, {"REVIEW_ENV": "${{ matrix.environment.name }}"}, "review"),
             _run("Write the comment", scripts.COMMENT, {"MARKER": marker, "REVIEW_ENV": "${{ matrix.environment.name }}"}),
             _run("Comment on the pull request", scripts.UPSERT_COMMENT, {**comment_env, "MARKER": marker}),
+            # A plan file holds the state's values, secrets included, and a public repository's
+            # artifacts are anyone's to download: nothing here reads it back, so keep it only
+            # where the repository is private (the deploy's saved plans: docs/ci.md).
             _upload("gen-plan-${{ matrix.environment.name }}-${{ github.event.pull_request.head.sha }}",
-                    "out/stacks/${{ matrix.environment.stack }}/plan.tfplan"),
+                    "out/stacks/${{ matrix.environment.stack }}/plan.tfplan", "github.event.repository.private"),
             {"name": "Say on the pull request that the plan failed", "if": "failure()",
              "env": {**comment_env, "MARKER": marker}, "run": scripts.FAILED_COMMENT + scripts.UPSERT_COMMENT},
         ],
@@ -242,6 +245,17 @@ def _apply_jobs(e: Environment, condition: str, env: dict, review_env: str | Non
     return jobs
 
 
+def dispatch_ref(e: Environment) -> str:
+    """The one ref a dispatch may deploy `e` from: its deploy branch, else the repository's default branch.
+
+    A dispatch runs the workflow on whatever branch the dispatcher picks; without this, anyone
+    who may dispatch could plan and apply an unreviewed branch to the environment.
+    """
+    if e.deploy.get("trigger") == "branch":
+        return f"github.ref == 'refs/heads/{e.deploy['branch']}'"
+    return "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
+
+
 def deploy(app: App, app_path: str) -> dict | None:
     envs = stack_environments(app)
     if not envs:
@@ -258,11 +272,9 @@ def deploy(app: App, app_path: str) -> dict | None:
     }}
     jobs: dict = {}
     for e in envs:
-        dispatched = f"github.event_name == 'workflow_dispatch' && inputs.environment == '{e.name}'"
+        condition = f"github.event_name == 'workflow_dispatch' && inputs.environment == '{e.name}' && {dispatch_ref(e)}"
         if e.deploy.get("trigger") == "branch":
-            condition = f"github.event_name == 'push' && github.ref == 'refs/heads/{e.deploy['branch']}' || {dispatched}"
-        else:
-            condition = dispatched
+            condition = f"github.event_name == 'push' && github.ref == 'refs/heads/{e.deploy['branch']}' || {condition}"
         plan_id = _job_id("plan", e.name)
         required = "true" if e.approval == "manual" else f"${{{{ needs.{plan_id}.outputs.approval }}}}"
         jobs.update(_apply_jobs(

@@ -36,7 +36,11 @@ def preview(app: App, app_path: str, template: str) -> dict:
     env = {"GEN_ENV": f"pr:{PR_NUMBER}", "GEN_PREVIEW": e.spec_name, "STACK": stack}
     opened = (f"github.event_name == 'pull_request' && github.event.action != 'closed' && {SAME_REPOSITORY}"
               f" && (github.event.action != 'labeled' || github.event.label.name == '{PREVIEW_LABEL}')")
-    unlabelled = f"!contains(github.event.pull_request.labels.*.name, '{PREVIEW_LABEL}')"
+    # The label approves only the run its adding starts (the commit it was added on), and only
+    # when someone other than the pull request's author adds it: a label left on the pull
+    # request approves no later push, and an author cannot approve their own preview with it.
+    unlabelled = (f"!(github.event.action == 'labeled' && github.event.label.name == '{PREVIEW_LABEL}'"
+                  " && github.event.sender.login != github.event.pull_request.user.login)")
     gate = unlabelled if e.approval == "manual" else f"needs.plan-{e.spec_name}.outputs.flagged == 'true' && {unlabelled}"
     marker = f"<!-- gen:preview:{e.spec_name} -->"
     comment = [

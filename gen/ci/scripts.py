@@ -147,9 +147,10 @@ fi
 # and here, where the run's recorded approvals are read back. Where the environment has no
 # required reviewers (docs/ci.md), the only other way past is a person dispatching the
 # workflow with `approve` set to the digest of the review they read (gen review's JSON is
-# deterministic): that person is the approver, of exactly the changes they read.
+# deterministic): that person is the approver, of exactly the changes they read. Only an
+# explicit `false` skips the check: a missing or garbled approval output fails closed.
 CHECK_APPROVAL = """\
-if [ "$APPROVAL_REQUIRED" != true ]; then
+if [ "$APPROVAL_REQUIRED" = false ]; then
   echo "No approval needed."
   exit 0
 fi

@@ -89,3 +89,31 @@ def same_home(app: App, env: Environment) -> list[Environment]:
     """The cloud environments sharing `env`'s account or project and state bucket: one bootstrap makes them all."""
     return [e for e in cloud_environments(app)
             if e.cloud == env.cloud and (e.account, e.project, e.state.bucket) == (env.account, env.project, env.state.bucket)]
+
+
+def preview_beside_approved(app: App, env: Environment) -> tuple[Environment, Environment] | None:
+    """A preview environment and an environment a person approves, both in `env`'s account or project.
+
+    A preview's GitHub environment takes any branch, so anyone who can push a branch can run a
+    workflow with the preview's apply identity, and that identity may create IAM roles (AWS) or
+    grant roles (Google) in its account or project: whatever else lives there is theirs too.
+    The bootstrap refuses such a home rather than make that trust.
+    """
+    home = [e for e in cloud_environments(app) if e.cloud == env.cloud and (e.account, e.project) == (env.account, env.project)]
+    previews = [e for e in home if e.type == "preview"]
+    approved = [e for e in home if e.type != "preview" and (e.approval == "manual" or e.type == "production")]
+    return (previews[0], approved[0]) if previews and approved else None
+
+
+def unguarded_beside_approved(app: App, env: Environment) -> tuple[Environment, Environment] | None:
+    """An `auto` environment and a `manual` one in `env`'s account or project, if there are both.
+
+    The `auto` one's apply identity needs no person and can create IAM where it lives, so the
+    `manual` one is only as guarded as the other's deploy branch. Allowed (some teams keep
+    staging and production in one account), but the bootstrap says so.
+    """
+    home = [e for e in cloud_environments(app) if e.cloud == env.cloud and (e.account, e.project) == (env.account, env.project)
+            and e.type != "preview"]
+    auto = [e for e in home if e.approval != "manual"]
+    manual = [e for e in home if e.approval == "manual"]
+    return (auto[0], manual[0]) if auto and manual else None

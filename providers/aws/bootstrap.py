@@ -7,7 +7,8 @@ It makes what the environment stacks and the generated workflows expect to exist
   and kept from `terraform destroy`;
 - the GitHub OIDC provider (one per account: import it where it exists already);
 - per environment in this account and state bucket (gen.model.trust): a plan role, read-only
-  (ReadOnlyAccess), trusted for the repository's pull requests and branch runs, and an apply
+  (ReadOnlyAccess, less the reads of data: objects other than its state, items, messages,
+  logs, parameters, images), trusted for the repository's pull requests and branch runs, and an apply
   role trusted only for jobs in the GitHub environment `<env>`, with PowerUserAccess plus IAM
   limited to the environment's own roles and policies (`<app>-<env>-*`; `<app>-pr-*` for
   previews).
@@ -28,7 +29,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
 
 from gen.model.environments import Environment
 from gen.model.names import terraform_name
-from gen.model.trust import AWS_AUDIENCE, GITHUB_ISSUER, same_home, trust
+from gen.model.trust import AWS_AUDIENCE, GITHUB_ISSUER, cloud_environments, same_home, trust
 from providers.aws.buckets import _ownership_and_encryption, _tls_only
 from providers.aws.iam import policy_json
 
@@ -43,6 +44,27 @@ def _web_identity(provider: IamOpenidConnectProvider, subjects: list[str], exact
         "Condition": {"StringEquals": {f"{TOKEN}:aud": AWS_AUDIENCE, **({f"{TOKEN}:sub": subjects} if exact else {})},
                       **({} if exact else {"StringLike": {f"{TOKEN}:sub": subjects}})},
     }])
+
+
+# Reads of data, not of configuration: ReadOnlyAccess grants them, `terraform plan` of gen's
+# stacks needs none of them, and anyone who can push a branch can run the plan role.
+DATA_READS = [
+    "s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes", "s3:GetObjectTorrent",
+    "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:GetRecords",
+    "dynamodb:PartiQLSelect", "sqs:ReceiveMessage", "kinesis:GetRecords", "kinesis:GetShardIterator",
+    "logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery", "logs:GetQueryResults", "logs:StartLiveTail",
+    "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory",
+    "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "athena:GetQueryResults", "glacier:GetJobOutput",
+    "rds:DownloadDBLogFilePortion", "rds:DownloadCompleteDBLogFile", "codecommit:GitPull", "codecommit:GetBlob",
+    "codecommit:GetFile",
+]
+
+
+def _no_data_reads(env: Environment) -> str:
+    """The plan role's deny: no data reads, except the environment's own state (previews: every pr-<n>)."""
+    t = trust(env)
+    return policy_json([{"Sid": "NoDataReads", "Effect": "Deny", "Action": DATA_READS,
+                         "NotResource": [f"arn:aws:s3:::{t.state_bucket}/{t.state_objects}"]}])
 
 
 def _owned_iam(env: Environment) -> list[str]:
@@ -70,6 +92,10 @@ def build(stack: TerraformStack, env: Environment, repository: str) -> None:
     github = IamOpenidConnectProvider(stack, "github", url=GITHUB_ISSUER, client_id_list=[AWS_AUDIENCE])
     TerraformOutput(stack, "state_bucket", value=bucket.bucket)
     TerraformOutput(stack, "oidc_provider_arn", value=github.arn)
+    # Every CI role of the app in this account: a prefix `<app>-<env>-*` may cover another
+    # environment's (`prod-*` covers `prod-eu-ci-apply`), and no job may change any of them.
+    ci_roles = [f"arn:aws:iam::{env.account}:role/{name}" for other in cloud_environments(env.app)
+                if other.cloud == "aws" and other.account == env.account for name in (trust(other).plan, trust(other).apply)]
     for each in same_home(env.app, env):
         t = trust(each)
         tf = terraform_name(each.spec_name)
@@ -77,6 +103,7 @@ def build(stack: TerraformStack, env: Environment, repository: str) -> None:
                        assume_role_policy=_web_identity(github, [f"repo:{repository}:pull_request",
                                                                  f"repo:{repository}:ref:refs/heads/*"], exact=False))
         IamRolePolicyAttachment(stack, f"{tf}_ci_plan_read_only", role=plan.name, policy_arn=READ_ONLY)
+        IamRolePolicy(stack, f"{tf}_ci_plan_no_data", name="no-data-reads", role=plan.id, policy=_no_data_reads(each))
         apply = IamRole(stack, f"{tf}_ci_apply", name=t.apply, description=f"gen: apply {each.spec_name} from {repository}",
                         max_session_duration=7200,  # gen.ci.actions.APPLY_SESSION_SECONDS
                         assume_role_policy=_web_identity(github, [f"repo:{repository}:environment:{each.spec_name}"], exact=True))
@@ -85,9 +112,8 @@ def build(stack: TerraformStack, env: Environment, repository: str) -> None:
             {"Sid": "OwnRolesAndPolicies", "Effect": "Allow", "Action": "iam:*", "Resource": _owned_iam(each)},
             {"Sid": "ReadIam", "Effect": "Allow", "Action": ["iam:Get*", "iam:List*"], "Resource": "*"},
             {"Sid": "ServiceLinkedRoles", "Effect": "Allow", "Action": "iam:CreateServiceLinkedRole", "Resource": "*"},
-            # The CI roles share the environment's prefix: never let a job change them.
-            {"Sid": "NotTheCiRoles", "Effect": "Deny", "NotAction": ["iam:Get*", "iam:List*"],
-             "Resource": [f"arn:aws:iam::{each.account}:role/{t.plan}", f"arn:aws:iam::{each.account}:role/{t.apply}"]},
+            # The CI roles share environments' prefixes: never let a job change them.
+            {"Sid": "NotTheCiRoles", "Effect": "Deny", "NotAction": ["iam:Get*", "iam:List*"], "Resource": ci_roles},
         ]))
         TerraformOutput(stack, f"{tf}_plan_role_arn", value=plan.arn)
         TerraformOutput(stack, f"{tf}_apply_role_arn", value=apply.arn)

@@ -58,6 +58,23 @@ APPLY_ROLES = ("roles/browser", "roles/serviceusage.serviceUsageAdmin")
 CUSTOM_ROLES = "roles/iam.roleAdmin"  # the stack defines the bucket-writer role (providers.google.iam)
 
 
+def placeholder_reads(env: Environment) -> dict:
+    """The condition under which the plan account may read a secret version: version 1 of the
+    environment's own secrets (previews: `<app>-pr-*`), the one the stack wrote (a placeholder,
+    or a cache's AUTH string, which the state holds anyway).
+
+    Terraform refreshes a `google_secret_manager_secret_version` by reading its payload, which
+    viewer does not allow: without this every plan after the first apply fails. The values
+    people add are version 2 and later, which the plan account cannot read.
+    """
+    prefix = f"{env.app.name}-pr-" if env.type == "preview" else f"{env.app.name}-{env.spec_name}-"
+    return {"title": "gen-stack-secret-versions",
+            "description": "version 1 of the environment's own secrets: what its stack wrote",
+            "expression": ('resource.type == "secretmanager.googleapis.com/SecretVersion"'
+                           ' && resource.name.endsWith("/versions/1")'
+                           f' && resource.name.extract("/secrets/{{id}}/versions/").startsWith("{prefix}")')}
+
+
 def apply_roles(env: Environment) -> list[str]:
     roles = {*APPLY_ROLES, *(role for api in needed_apis(env) for role in API_ROLES.get(api, ()))}
     if writes_buckets(env):
@@ -106,6 +123,9 @@ def build(stack: TerraformStack, env: Environment, repository: str) -> None:
         for role in PLAN_ROLES:
             ProjectIamMember(stack, terraform_name(tf, "ci_plan", role.split("/")[1].replace(".", "_")), project=env.project,
                              role=role, member=plan.member)
+        if "secretmanager" in needed_apis(each):
+            ProjectIamMember(stack, f"{tf}_ci_plan_stack_secret_versions", project=env.project,
+                             role="roles/secretmanager.secretAccessor", member=plan.member, condition=placeholder_reads(each))
         StorageBucketIamMember(stack, f"{tf}_ci_plan_state", bucket=bucket.name, role="roles/storage.objectViewer",
                                member=plan.member)
         for role in apply_roles(each):
