@@ -90,6 +90,24 @@ def test_every_secret_has_a_placeholder_version_terraform_never_updates(synthesi
         assert version["secret_string"].startswith("placeholder set by gen")
 
 
+
+@pytest.mark.parametrize("case", AWS_CASES, ids=lambda c: "-".join(c))
+def test_services_start_only_once_their_permissions_and_secret_values_exist(synthesized, case):
+    """A task definition names its roles and secrets, not the role policies or the secret
+    versions: without depends_on ECS may start the first tasks before IAM grants them the log
+    stream, the image and the secrets (ResourceInitializationError), or before the placeholder
+    value exists; on a first deployment the circuit breaker then fails it."""
+    res = resources(synthesized, case)
+    policies = res["aws_iam_role_policy"]
+    for unit, container in containers(res).items():
+        needs = {f"aws_iam_role_policy.{unit}_execution_policy"}
+        if f"{unit}_task_policy" in policies:
+            needs.add(f"aws_iam_role_policy.{unit}_task_policy")
+        for secret in container["secrets"]:
+            name = secret["valueFrom"].removeprefix("${aws_secretsmanager_secret.").removesuffix(".arn}")
+            needs.add(f"aws_secretsmanager_secret_version.{name}_placeholder")
+        assert needs <= set(res["aws_ecs_service"][f"{unit}_service"].get("depends_on", [])), unit
+
 # 3 -- target groups can be replaced while a listener uses them --------------------------------
 
 @pytest.mark.parametrize("case", AWS_CASES, ids=lambda c: "-".join(c))
