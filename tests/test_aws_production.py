@@ -90,6 +90,44 @@ def test_every_secret_has_a_placeholder_version_terraform_never_updates(synthesi
         assert version["secret_string"].startswith("placeholder set by gen")
 
 
+
+@pytest.mark.parametrize("case", AWS_CASES, ids=lambda c: "-".join(c))
+def test_services_start_only_once_their_permissions_and_secret_values_exist(synthesized, case):
+    """A task definition names its roles and secrets, not the role policies or the secret
+    versions: without depends_on ECS may start the first tasks before IAM grants them the log
+    stream, the image and the secrets (ResourceInitializationError), or before the placeholder
+    value exists; on a first deployment the circuit breaker then fails it."""
+    res = resources(synthesized, case)
+    policies = res["aws_iam_role_policy"]
+    for unit, container in containers(res).items():
+        needs = {f"aws_iam_role_policy.{unit}_execution_policy"}
+        if f"{unit}_task_policy" in policies:
+            needs.add(f"aws_iam_role_policy.{unit}_task_policy")
+        for secret in container["secrets"]:
+            name = secret["valueFrom"].removeprefix("${aws_secretsmanager_secret.").removesuffix(".arn}")
+            needs.add(f"aws_secretsmanager_secret_version.{name}_placeholder")
+        assert needs <= set(res["aws_ecs_service"][f"{unit}_service"].get("depends_on", [])), unit
+
+
+def test_group_members_answer_by_name_through_cloud_map_not_route53(synthesized):
+    """Route 53 refuses changes to a Cloud Map namespace's zone ("can only be managed through
+    AWS Cloud Map"), so a record written there fails the first apply. A group's members get
+    their names as Cloud Map services with a CNAME instance pointing at the unit."""
+    res = resources(synthesized, LEDGER)
+    namespace_zone = "${aws_service_discovery_private_dns_namespace.namespace.hosted_zone}"
+    assert not [r for r in res.get("aws_route53_record", {}).values() if r["zone_id"] == namespace_zone]
+    services = res["aws_service_discovery_service"]
+    aliases = {}
+    for name, instance in res["aws_service_discovery_instance"].items():
+        service = services[instance["service_id"].removeprefix("${aws_service_discovery_service.").removesuffix(".id}")]
+        assert service["dns_config"]["routing_policy"] == "WEIGHTED"
+        assert [r["type"] for r in service["dns_config"]["dns_records"]] == ["CNAME"]
+        aliases[service["name"]] = instance["attributes"]["AWS_INSTANCE_CNAME"]
+    members = {s for body in containers(res).values() for s in variables(body)["SERVICES"].split(",")}
+    units = set(containers(res))
+    assert aliases and set(aliases) == {m for m in members if m.replace("-", "_") not in units}
+    assert all(target.split(".")[0] in {u.replace("_", "-") for u in units} for target in aliases.values())
+
 # 3 -- target groups can be replaced while a listener uses them --------------------------------
 
 @pytest.mark.parametrize("case", AWS_CASES, ids=lambda c: "-".join(c))

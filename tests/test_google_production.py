@@ -87,6 +87,19 @@ def test_units_that_use_a_cache_get_its_server_ca(stack):
             assert ca == f'${{join("", google_redis_instance.{cache}.server_ca_certs[*].cert)}}', address
 
 
+
+def test_units_that_use_a_cache_get_the_port_memorystore_listens_on(stack):
+    """With in-transit encryption Memorystore serves Redis on 6378, not 6379 (the instance's `port`
+    attribute says which): a client told 6379 times out."""
+    checked = 0
+    for address, _, container in containers(stack):
+        variables = env_of(container)
+        for name in [n for n in variables if n.endswith("_CACHE_HOST")]:
+            cache = re.match(r"^\$\{google_redis_instance\.(\w+)\.host\}$", variables[name]["value"]).group(1)
+            assert variables[name.replace("_HOST", "_PORT")]["value"] == f"${{google_redis_instance.{cache}.port}}", address
+            checked += 1
+    assert checked or not resources(stack, "google_redis_instance")
+
 # Item 7: bucket access means the same on both clouds.
 
 def test_bucket_access_is_read_write_or_both_and_write_can_overwrite_and_delete(synthesized):

@@ -13,8 +13,8 @@ from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster
 from cdktf_cdktf_provider_aws.ecs_service import EcsService
 from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
-from cdktf_cdktf_provider_aws.route53_record import Route53Record
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.service_discovery_instance import ServiceDiscoveryInstance
 from cdktf_cdktf_provider_aws.service_discovery_private_dns_namespace import ServiceDiscoveryPrivateDnsNamespace
 from cdktf_cdktf_provider_aws.service_discovery_service import ServiceDiscoveryService
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
@@ -74,6 +74,19 @@ def task_security_groups(stack: TerraformStack, env: Environment, network) -> di
 def service_url(env: Environment, service: str) -> str:
     """A service's internal URL: its Cloud Map name (a group's members have a CNAME to the unit) and port."""
     return f"http://{service}.{namespace_name(env)}:{env.unit_of(service).port}"
+
+
+def _alias(stack: TerraformStack, namespace, env: Environment, service: str, unit: Unit) -> None:
+    """A group's service answers by its own name: `<service>` is a CNAME to `<unit>` in the
+    namespace. Only Cloud Map may change its namespace's zone (Route 53 refuses a record written
+    there), so the CNAME is a Cloud Map service (CNAME records route WEIGHTED) with one instance."""
+    alias = ServiceDiscoveryService(
+        stack, names.terraform_name("discovery", service), name=service, namespace_id=namespace.id,
+        dns_config={"namespace_id": namespace.id, "routing_policy": "WEIGHTED",
+                    "dns_records": [{"ttl": DNS_TTL, "type": "CNAME"}]})
+    ServiceDiscoveryInstance(stack, names.terraform_name("discovery", service, "instance"), service_id=alias.id,
+                             instance_id=unit.name,
+                             attributes={"AWS_INSTANCE_CNAME": f"{unit.name}.{namespace_name(env)}"})
 
 
 def service_calls(stack: TerraformStack, env: Environment, task_groups: dict) -> None:
@@ -163,10 +176,8 @@ def build(stack: TerraformStack, env: Environment, network, built, roles, balanc
                         "dns_records": [{"ttl": DNS_TTL, "type": "A"}]},
             health_check_custom_config={"failure_threshold": 1})
         for service in unit.services:
-            if service != unit.name:  # a group's services answer by their own names too
-                Route53Record(stack, names.terraform_name("discovery", service), zone_id=namespace.hosted_zone,
-                              name=f"{service}.{namespace_name(env)}", type="CNAME", ttl=DNS_TTL,
-                              records=[f"{unit.name}.{namespace_name(env)}"])
+            if service != unit.name:
+                _alias(stack, namespace, env, service, unit)
 
         load_balancers = [{"target_group_arn": tg.arn, "container_name": unit.name, "container_port": unit.port}
                           for (owner, _), tg in sorted(balancing.target_groups.items(), key=lambda i: i[0])
@@ -183,7 +194,12 @@ def build(stack: TerraformStack, env: Environment, network, built, roles, balanc
             deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
             propagate_tags="SERVICE", enable_ecs_managed_tags=True, wait_for_steady_state=False,
             lifecycle={"ignore_changes": ["desired_count"]},  # autoscaling owns it once created
-            depends_on=balancing.listeners if load_balancers else None)
+            # The task definition names roles and secrets, not their policies and versions: without
+            # these the first tasks may start before IAM grants them logs, image and secrets, or
+            # before a secret has a value (ResourceInitializationError; the circuit breaker then
+            # fails the first deployment).
+            depends_on=[*(balancing.listeners if load_balancers else []), *roles[unit.name].policies,
+                        *(built.secret_versions[name] for name in unit.uses.secrets)])
         out.services[unit.name] = service
 
         target = AppautoscalingTarget(

@@ -37,6 +37,7 @@ ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.c
 class Roles:
     execution: IamRole
     task: IamRole
+    policies: list  # the inline policies of both roles: a service must wait for them (compute.py)
 
 
 def partition(env: Environment) -> str:
@@ -103,8 +104,8 @@ def build(stack: TerraformStack, env: Environment, built) -> dict[str, Roles]:
         if secrets:
             statements.append({"Sid": "InjectSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
                                "Resource": secrets})
-        IamRolePolicy(stack, f"{tf}_execution_policy", name="execution", role=execution.id,
-                      policy=policy_json(statements))
+        policies = [IamRolePolicy(stack, f"{tf}_execution_policy", name="execution", role=execution.id,
+                                  policy=policy_json(statements))]
 
         task = IamRole(
             stack, f"{tf}_task_role", name=env.name_for(f"{unit.name}-task", names.AWS_IAM_ROLE),
@@ -112,8 +113,9 @@ def build(stack: TerraformStack, env: Environment, built) -> dict[str, Roles]:
             assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com", env, account_source))
         statements = _uses_statements(env, unit, built, secrets)
         if statements:
-            IamRolePolicy(stack, f"{tf}_task_policy", name="uses", role=task.id, policy=policy_json(statements))
-        roles[unit.name] = Roles(execution, task)
+            policies.append(IamRolePolicy(stack, f"{tf}_task_policy", name="uses", role=task.id,
+                                          policy=policy_json(statements)))
+        roles[unit.name] = Roles(execution, task, policies)
     return roles
 
 

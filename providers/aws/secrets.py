@@ -21,8 +21,10 @@ from providers import protect
 PLACEHOLDER = "placeholder set by gen: replace it with aws secretsmanager put-secret-value"
 
 
-def build(stack: TerraformStack, env: Environment) -> dict[str, SecretsmanagerSecret]:
-    secrets = {}
+def build(stack: TerraformStack, env: Environment) -> tuple[dict, dict]:
+    """(secrets, their placeholder versions), by model name: a service that injects a secret
+    waits for its version (compute.py)."""
+    secrets, versions = {}, {}
     for secret in env.app.secrets.values():
         tf = names.terraform_name(secret.name, "secret")
         secrets[secret.name] = SecretsmanagerSecret(
@@ -33,7 +35,7 @@ def build(stack: TerraformStack, env: Environment) -> dict[str, SecretsmanagerSe
             recovery_window_in_days=0 if env.type == "preview" else 30,
             lifecycle=protect(env),
         )
-        SecretsmanagerSecretVersion(
+        versions[secret.name] = SecretsmanagerSecretVersion(
             stack, f"{tf}_placeholder", secret_id=secrets[secret.name].id, secret_string=PLACEHOLDER,
             lifecycle={"ignore_changes": ["secret_string", "version_stages"]})
-    return secrets
+    return secrets, versions

@@ -29,6 +29,12 @@ class Cache:
     auth_version: SecretManagerSecretVersion  # a revision that reads the AUTH string waits for it
 
     @property
+    def port(self) -> str:
+        """The port the instance serves Redis on, as the instance reports it: with in-transit
+        encryption Memorystore listens on 6378, not Redis's usual 6379 (`<CACHE>_CACHE_PORT`)."""
+        return f"${{{self.instance.fqn}.port}}"
+
+    @property
     def ca_certificates(self) -> str:
         """The PEM of the instance's server CAs (all of them: during a CA rotation there are two), for
         clients that verify the server's certificate (`<CACHE>_CACHE_CA`)."""

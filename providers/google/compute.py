@@ -15,7 +15,6 @@ from gen.model.environments import Environment, Unit
 from providers.google import databases as sql
 from providers import blocks
 
-REDIS_PORT = "6379"
 LATEST = "latest"
 FULL_CPU = 1  # below 1 vCPU Cloud Run needs concurrency 1, request-time CPU and the first generation
 CONCURRENCY = 80  # requests an instance of 1 vCPU or more serves at once (Cloud Run's default, stated)
@@ -61,7 +60,7 @@ def container_env(env: Environment, unit: Unit, built) -> list[dict]:
             if setting.secret:
                 secret[setting.variable] = cache.auth_secret.secret_id
             else:
-                plain[setting.variable] = cache.instance.host if setting.attribute == "host" else REDIS_PORT
+                plain[setting.variable] = cache.instance.host if setting.attribute == "host" else cache.port
         elif setting.kind == "service":
             # The callee unit's deterministic URL (internal ingress: reached through the VPC); the
             # caller sends an ID token for it, which the callee accepts as a custom audience.
