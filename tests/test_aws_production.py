@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, ROOT
 
 PROD, PREVIEW, LEDGER = ("shop", "prod"), ("shop", "pr:1"), ("aws-groups-existing-network", "live")
 AWS_CASES = [PROD, PREVIEW, LEDGER]
@@ -81,31 +81,35 @@ def test_old_regions_grant_the_elb_account_new_ones_the_log_delivery_principal(s
 # 2 -- secrets have a version on the first apply, set for real out of band -------------------
 
 @pytest.mark.parametrize("case", AWS_CASES, ids=lambda c: "-".join(c))
-def test_every_secret_has_a_placeholder_version_terraform_never_updates(synthesized, case):
+def test_no_secret_value_is_terraforms_so_the_read_only_plan_role_can_refresh_the_stack(synthesized, case):
+    """Terraform refreshes a secret version with GetSecretValue, which the CI plan role must not
+    have (it is every branch pusher's): a version in the stack would fail every plan after the
+    first apply. The secrets are there; their values are set out of band (docs/aws.md)."""
     res = resources(synthesized, case)
-    versions = {v["secret_id"]: v for v in res["aws_secretsmanager_secret_version"].values()}
-    for name in res["aws_secretsmanager_secret"]:
-        version = versions[f"${{aws_secretsmanager_secret.{name}.id}}"]
-        assert "secret_string" in version["lifecycle"]["ignore_changes"]
-        assert version["secret_string"].startswith("placeholder set by gen")
+    assert res.get("aws_secretsmanager_secret") and "aws_secretsmanager_secret_version" not in res
 
+
+def test_the_plan_role_may_not_read_secret_values():
+    """The other half: gen bootstrap's plan role is denied secret values outright, so a stack
+    that needed them to refresh could never pass as planned."""
+    stack = json.loads((ROOT / "tests" / "golden" / "bootstrap" / "shop" / "shop-prod-aws-bootstrap.tf.json").read_text())
+    denies = [statement for policy in stack["resource"]["aws_iam_role_policy"].values()
+              for statement in json.loads(policy["policy"])["Statement"] if statement["Effect"] == "Deny"]
+    assert any("secretsmanager:GetSecretValue" in statement.get("Action", []) for statement in denies)
 
 
 @pytest.mark.parametrize("case", AWS_CASES, ids=lambda c: "-".join(c))
 def test_services_start_only_once_their_permissions_and_secret_values_exist(synthesized, case):
     """A task definition names its roles and secrets, not the role policies or the secret
-    versions: without depends_on ECS may start the first tasks before IAM grants them the log
-    stream, the image and the secrets (ResourceInitializationError), or before the placeholder
-    value exists; on a first deployment the circuit breaker then fails it."""
+    without depends_on ECS may start the first tasks before IAM grants them the log stream, the
+    image and the secrets (ResourceInitializationError); on a first deployment the circuit
+    breaker then fails it."""
     res = resources(synthesized, case)
     policies = res["aws_iam_role_policy"]
     for unit, container in containers(res).items():
         needs = {f"aws_iam_role_policy.{unit}_execution_policy"}
         if f"{unit}_task_policy" in policies:
             needs.add(f"aws_iam_role_policy.{unit}_task_policy")
-        for secret in container["secrets"]:
-            name = secret["valueFrom"].removeprefix("${aws_secretsmanager_secret.").removesuffix(".arn}")
-            needs.add(f"aws_secretsmanager_secret_version.{name}_placeholder")
         assert needs <= set(res["aws_ecs_service"][f"{unit}_service"].get("depends_on", [])), unit
 
 

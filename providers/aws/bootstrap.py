@@ -56,7 +56,7 @@ DATA_READS = [
     "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory",
     "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "athena:GetQueryResults", "glacier:GetJobOutput",
     "rds:DownloadDBLogFilePortion", "rds:DownloadCompleteDBLogFile", "codecommit:GitPull", "codecommit:GetBlob",
-    "codecommit:GetFile",
+    "codecommit:GetFile", "secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue",
 ]
 
 

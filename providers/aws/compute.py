@@ -194,12 +194,10 @@ def build(stack: TerraformStack, env: Environment, network, built, roles, balanc
             deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
             propagate_tags="SERVICE", enable_ecs_managed_tags=True, wait_for_steady_state=False,
             lifecycle={"ignore_changes": ["desired_count"]},  # autoscaling owns it once created
-            # The task definition names roles and secrets, not their policies and versions: without
-            # these the first tasks may start before IAM grants them logs, image and secrets, or
-            # before a secret has a value (ResourceInitializationError; the circuit breaker then
-            # fails the first deployment).
-            depends_on=[*(balancing.listeners if load_balancers else []), *roles[unit.name].policies,
-                        *(built.secret_versions[name] for name in unit.uses.secrets)])
+            # The task definition names roles, not their policies: without these the first tasks
+            # may start before IAM grants them logs, image and secrets (ResourceInitializationError;
+            # the circuit breaker then fails the first deployment).
+            depends_on=[*(balancing.listeners if load_balancers else []), *roles[unit.name].policies])
         out.services[unit.name] = service
 
         target = AppautoscalingTarget(

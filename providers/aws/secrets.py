@@ -1,30 +1,29 @@
-"""Secrets Manager: one secret per model secret. Its value never appears in the model or the stack.
+"""Secrets Manager: one secret per model secret. Its value never appears in the model, the stack
+or the state.
 
-A secret without a version breaks the first apply: ECS cannot start a task whose secret has no
-value (ResourceInitializationError), so the units would stay at zero tasks. Each secret
-therefore gets a placeholder version that Terraform creates once and then never looks at
-again (`ignore_changes`); the real value is set out of band with `aws secretsmanager
-put-secret-value` (docs/aws.md, "Secrets on a first apply"), which makes the placeholder the
-previous version. The placeholder is a fixed, public text, so nothing secret is in the state.
+Terraform creates the secret and never a version of it. A placeholder version managed by
+Terraform would let the first tasks start, but Terraform refreshes a version with
+`GetSecretValue`, which the CI plan role (gen bootstrap: read-only, for every branch pusher)
+must not have: every plan after the first apply would fail, or the plan role would read every
+secret. So a unit that injects a secret cannot start its tasks until the secret has a value:
+the first apply succeeds (ECS does not wait for a steady state), then a person sets each
+value with `aws secretsmanager put-secret-value` and starts the services again
+(docs/aws.md, "Secrets on a first apply").
 """
 
 from __future__ import annotations
 
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
-from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
 
 from gen.model import names
 from gen.model.environments import Environment
 from providers import protect
 
-PLACEHOLDER = "placeholder set by gen: replace it with aws secretsmanager put-secret-value"
 
-
-def build(stack: TerraformStack, env: Environment) -> tuple[dict, dict]:
-    """(secrets, their placeholder versions), by model name: a service that injects a secret
-    waits for its version (compute.py)."""
-    secrets, versions = {}, {}
+def build(stack: TerraformStack, env: Environment) -> dict[str, SecretsmanagerSecret]:
+    """The secrets, by model name."""
+    secrets = {}
     for secret in env.app.secrets.values():
         tf = names.terraform_name(secret.name, "secret")
         secrets[secret.name] = SecretsmanagerSecret(
@@ -35,7 +34,4 @@ def build(stack: TerraformStack, env: Environment) -> tuple[dict, dict]:
             recovery_window_in_days=0 if env.type == "preview" else 30,
             lifecycle=protect(env),
         )
-        versions[secret.name] = SecretsmanagerSecretVersion(
-            stack, f"{tf}_placeholder", secret_id=secrets[secret.name].id, secret_string=PLACEHOLDER,
-            lifecycle={"ignore_changes": ["secret_string", "version_stages"]})
-    return secrets, versions
+    return secrets

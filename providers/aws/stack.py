@@ -20,7 +20,6 @@ class Built:
 
     log_groups: dict = field(default_factory=dict)
     secrets: dict = field(default_factory=dict)
-    secret_versions: dict = field(default_factory=dict)
     databases: dict = field(default_factory=dict)
     caches: dict = field(default_factory=dict)
     buckets: dict = field(default_factory=dict)
@@ -46,7 +45,7 @@ def build(stack: TerraformStack, env: Environment) -> None:
     compute.service_calls(stack, env, task_groups)
     built = Built()
     built.log_groups = compute.log_groups(stack, env)
-    built.secrets, built.secret_versions = secrets.build(stack, env)
+    built.secrets = secrets.build(stack, env)
     built.databases = databases.build(stack, env, net, task_groups)
     built.caches = caches.build(stack, env, net, task_groups)
     logs = buckets.access_logs(stack, env)
