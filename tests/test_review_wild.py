@@ -14,10 +14,9 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from big_plan import SECRET_PREFIX, big_plan
-from gen.cli import main
+from test_review import review_json, run
 from gen.review.plan import check_plan, review_plan
 from gen.review.render import GITHUB_COMMENT_LIMIT, comment_length, render
 
@@ -28,16 +27,6 @@ INVALID_PLANS = sorted(p for p in REAL_PLANS.iterdir() if "-INVALID." in p.name)
 VALID_REAL_PLANS = sorted(p for p in REAL_PLANS.glob("*.json") if p not in INVALID_PLANS)
 ALL_PLANS = VALID_REAL_PLANS + sorted(OWN_PLANS.glob("*.json"))
 FORMATS = ("text", "markdown", "json")
-
-
-def run(*args, input=None):
-    return CliRunner().invoke(main, [str(a) for a in args], input=input)
-
-
-def review_json(path, *extra):
-    result = run("review", path, "--format", "json", *extra)
-    assert result.exit_code in (0, 3), result.output
-    return json.loads(result.stdout), result.exit_code
 
 
 def by_address(report, address, key="resources"):
