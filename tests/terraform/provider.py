@@ -73,6 +73,19 @@ def _encode(value) -> pb.DynamicValue:
     return pb.DynamicValue(msgpack=msgpack.packb(value, use_bin_type=True))
 
 
+def _each_nested_block(block: pb.Schema.Block, values: dict, step) -> None:
+    """Apply `step(nested_block_schema, value)` to each nested block in `values`, in place,
+    whatever its nesting (a list or set of blocks, a map of them, or a single one)."""
+    for nested in block.block_types:
+        value = values.get(nested.type_name)
+        if isinstance(value, list):
+            values[nested.type_name] = [step(nested.block, v) for v in value]
+        elif isinstance(value, dict) and nested.nesting == pb.Schema.NestedBlock.MAP:
+            values[nested.type_name] = {k: step(nested.block, v) for k, v in value.items()}
+        elif isinstance(value, dict):
+            values[nested.type_name] = step(nested.block, value)
+
+
 def _plan_block(block: pb.Schema.Block, proposed):
     """`proposed` with every computed attribute left null made unknown, in nested blocks too."""
     if not isinstance(proposed, dict):
@@ -81,14 +94,7 @@ def _plan_block(block: pb.Schema.Block, proposed):
     for attribute in block.attributes:
         if attribute.computed and planned.get(attribute.name) is None:
             planned[attribute.name] = _UNKNOWN
-    for nested in block.block_types:
-        value = planned.get(nested.type_name)
-        if isinstance(value, list):
-            planned[nested.type_name] = [_plan_block(nested.block, v) for v in value]
-        elif isinstance(value, dict) and nested.nesting == pb.Schema.NestedBlock.MAP:
-            planned[nested.type_name] = {k: _plan_block(nested.block, v) for k, v in value.items()}
-        elif isinstance(value, dict):
-            planned[nested.type_name] = _plan_block(nested.block, value)
+    _each_nested_block(block, planned, _plan_block)
     return planned
 
 
@@ -130,14 +136,7 @@ def _read_block(block: pb.Schema.Block, config):
             type_ = json.loads(attribute.type)
             value = plausible(attribute.name, type_)
             state[attribute.name] = value if type_ != "dynamic" else None
-    for nested in block.block_types:
-        value = state.get(nested.type_name)
-        if isinstance(value, list):
-            state[nested.type_name] = [_read_block(nested.block, v) for v in value]
-        elif isinstance(value, dict) and nested.nesting == pb.Schema.NestedBlock.MAP:
-            state[nested.type_name] = {k: _read_block(nested.block, v) for k, v in value.items()}
-        elif isinstance(value, dict):
-            state[nested.type_name] = _read_block(nested.block, value)
+    _each_nested_block(block, state, _read_block)
     return state
 
 
