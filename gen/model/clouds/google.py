@@ -37,6 +37,11 @@ def pullable(host: str) -> bool:
             or host == "gcr.io" or host.endswith(".gcr.io") or host == "ghcr.io")
 
 
+# The memory sizes a default may move to, per vCPU (those within Cloud Run's bounds are used).
+CLOUD_RUN_SIZES = {c: sorted({CLOUD_RUN_MIN_MEMORY.get(c, 128), 512, 1024, 2048, 4096, 8192, 16384, top})
+                   for c, top in CLOUD_RUN_MAX_MEMORY.items()}
+
+
 def _cloud_run_fits(cpu, memory) -> bool:
     return cpu in CLOUD_RUN_MAX_MEMORY and CLOUD_RUN_MIN_MEMORY.get(cpu, 0) <= memory <= CLOUD_RUN_MAX_MEMORY[cpu]
 
@@ -44,14 +49,12 @@ def _cloud_run_fits(cpu, memory) -> bool:
 def fit_service(cpu, memory, cpu_stated: bool, memory_stated: bool, env_type: str | None = None):
     """Production's default cpu rounds up to 1 vCPU (concurrent requests); then a default partner
     yields to a stated cpu or memory."""
-    sizes = {c: sorted({CLOUD_RUN_MIN_MEMORY.get(c, 128), 512, 1024, 2048, 4096, 8192, 16384, top})
-             for c, top in CLOUD_RUN_MAX_MEMORY.items()}
     why = "Cloud Run bounds memory per vCPU; the type's default yields to the stated value"
     if env_type == "production" and cpu is not None and not cpu_stated and cpu < PRODUCTION_MIN_CPU:
         cpu = PRODUCTION_MIN_CPU
         why = (f"production on Cloud Run: below {PRODUCTION_MIN_CPU} vCPU an instance serves one request at a "
                f"time, so the type's default rounds up (a stated cpu wins)")
-    cpu2, memory2 = yield_partner(sizes, cpu, memory, cpu_stated, memory_stated, _cloud_run_fits)
+    cpu2, memory2 = yield_partner(CLOUD_RUN_SIZES, cpu, memory, cpu_stated, memory_stated, _cloud_run_fits)
     return cpu2, memory2, why
 
 
